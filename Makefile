@@ -1,0 +1,54 @@
+# Thin wrappers over uv. `make test` and `make dev` work on a fresh machine: they install uv
+# (into .tools/, from PyPI) and every Python dependency themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS := $(CURDIR)/.tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/uv/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON_PREFERENCE := only-system
+RUN := $(UV) run --frozen
+PACKAGES := $(wildcard services/*/src proto/src operator/src)
+
+.PHONY: help uv install system-deps test lint unit dev bench proto fmt
+
+help:
+	@echo "make dev    - run the whole platform locally (Odoo simulator + services)"
+	@echo "make test   - install everything needed, lint, type-check and run all tests"
+	@echo "make lint   - ruff, mypy --strict per package, import-linter"
+	@echo "make bench  - run the benchmarks under bench/"
+	@echo "make proto  - regenerate the gRPC stubs"
+
+uv:
+	@if [ ! -x "$(UV)" ]; then \
+		echo "installing uv into $(TOOLS)/uv"; \
+		python3 -m pip install --quiet --disable-pip-version-check --target $(TOOLS)/uv uv; \
+	fi
+
+system-deps:
+	@command -v redis-server >/dev/null || { \
+		echo "installing redis-server"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+
+install: uv system-deps
+	$(UV) sync --locked --all-packages
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	@set -e; for src in $(PACKAGES); do echo "mypy --strict $$src"; $(RUN) mypy $$src; done
+
+unit: install
+	$(RUN) pytest -q
+
+test: lint unit
+
+fmt: install
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+dev: install
+	$(RUN) tollgate-odoo-sim --port 8069
+
+bench: install
+	@set -e; for b in bench/*.py; do echo "== $$b"; $(RUN) python $$b; done
