@@ -10,7 +10,7 @@ export UV_PYTHON_PREFERENCE := only-system
 RUN := $(UV) run --frozen
 PACKAGES := $(wildcard services/*/src proto/src operator/src)
 
-.PHONY: help uv install system-deps test lint unit dev bench proto fmt
+.PHONY: help uv install system-deps test lint unit dev bench proto proto-check fmt
 
 help:
 	@echo "make dev    - run the whole platform locally (Odoo simulator + services)"
@@ -33,7 +33,21 @@ system-deps:
 install: uv system-deps
 	$(UV) sync --locked --all-packages
 
-lint: install
+PROTOC = $(RUN) python -m grpc_tools.protoc -I proto \
+	--python_out=$(1) --mypy_out=$(1) --grpc_python_out=$(1) --mypy_grpc_out=$(1) proto/tollgate/v1/*.proto
+
+proto: install
+	rm -f proto/tollgate/v1/*_pb2*.py proto/tollgate/v1/*_pb2*.pyi
+	$(call PROTOC,proto)
+
+# Regenerates the stubs elsewhere and fails when they differ from the committed ones.
+proto-check: install
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(call PROTOC,$$tmp) && \
+	diff -r -x '__init__.py' -x 'py.typed' -x '*.proto' -x '__pycache__' "$$tmp/tollgate/v1" proto/tollgate/v1 \
+		|| { echo "proto stubs are stale: run 'make proto' and commit"; exit 1; }
+
+lint: install proto-check
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	@set -e; for src in $(PACKAGES); do echo "mypy --strict $$src"; $(RUN) mypy $$src; done
