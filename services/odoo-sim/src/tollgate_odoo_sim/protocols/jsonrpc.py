@@ -1,0 +1,112 @@
+"""Odoo's JSON-RPC dispatcher (``type='json'`` routes) and the ``/jsonrpc`` endpoint.
+
+A request is ``{"jsonrpc": "2.0", "method": "call", "params": {...}, "id": ...}``; the route
+receives ``params`` as keyword arguments (unknown ones are dropped, missing ones are a
+TypeError, as Odoo's route wrapper does). Errors come back with HTTP 200 in the ``error``
+member; a ``None`` result leaves ``result`` out, like Odoo.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tollgate_odoo_sim.protocols.errors import HTTPError, jsonrpc_error
+from tollgate_odoo_sim.protocols.runtime import Runtime
+from tollgate_odoo_sim.protocols.services import dispatch_rpc
+from tollgate_odoo_sim.protocols.sessions import apply_cookie
+
+JSON_MIMETYPES = ("application/json", "application/json-rpc")
+
+# A JSON route: (request, runtime, **params) -> result. Response objects pass through as is.
+JsonRoute = Callable[..., Awaitable[Any]]
+
+
+def is_json_request(request: Request) -> bool:
+    mimetype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return mimetype in JSON_MIMETYPES
+
+
+def envelope(request_id: Any, *, result: Any = None, error: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id}
+    if error is not None:
+        body["error"] = error
+    if result is not None:
+        body["result"] = result
+    return body
+
+
+def error_response(runtime: Runtime, request_id: Any, exc: BaseException) -> JSONResponse:
+    return JSONResponse(envelope(request_id, error=jsonrpc_error(exc, runtime.version)))
+
+
+def wrong_mimetype(request: Request) -> Response:
+    text = (
+        f"Request inferred type is compatible with ['http'] but {request.url.path!r} "
+        "is type='json'.\n\nPlease verify the Content-Type request header and try again."
+    )
+    return Response(_bad_request_page(text), status_code=400, media_type="text/html")
+
+
+def _bad_request_page(text: str) -> str:
+    return (
+        "<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n"
+        f"<h1>Bad Request</h1>\n<p>{text}</p>\n"
+    )
+
+
+_RESERVED = frozenset({"request", "runtime"})
+
+
+def _filter_params(route: JsonRoute, params: dict[str, Any]) -> dict[str, Any]:
+    signature = inspect.signature(route)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+        return {key: value for key, value in params.items() if key not in _RESERVED}
+    accepted = set(signature.parameters) - _RESERVED
+    return {key: value for key, value in params.items() if key in accepted}
+
+
+def json_route(route: JsonRoute) -> Callable[[Request], Awaitable[Response]]:
+    """Serve *route* as an Odoo ``type='json'`` route."""
+
+    async def endpoint(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        if not is_json_request(request):
+            return wrong_mimetype(request)
+        request_id: Any = None
+        try:
+            try:
+                payload = json.loads(await request.body())
+            except ValueError:
+                raise HTTPError(HTTPStatus.BAD_REQUEST, "Invalid JSON data") from None
+            if not isinstance(payload, dict):
+                raise HTTPError(HTTPStatus.BAD_REQUEST, "Invalid JSON-RPC data")
+            request_id = payload.get("id")
+            params = payload.get("params") or {}
+            if not isinstance(params, dict):
+                raise HTTPError(HTTPStatus.BAD_REQUEST, "Invalid JSON-RPC data")
+            path_params = {str(k): v for k, v in request.path_params.items()}
+            kwargs = _filter_params(route, {**params, **path_params})
+            result = await route(request, runtime, **kwargs)
+        except Exception as exc:
+            return error_response(runtime, request_id, exc)
+        response = result if isinstance(result, Response) else None
+        if response is None:
+            response = JSONResponse(envelope(request_id, result=result))
+        apply_cookie(request, response)
+        return response
+
+    return endpoint
+
+
+async def _rpc(request: Request, runtime: Runtime, service: str, method: str, args: Any) -> Any:
+    return await runtime.call(dispatch_rpc, runtime.service, service, method, args)
+
+
+jsonrpc = json_route(_rpc)
