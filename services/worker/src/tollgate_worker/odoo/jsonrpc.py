@@ -1,0 +1,117 @@
+"""Odoo's JSON-RPC API: ``POST /jsonrpc`` with ``{"service", "method", "args"}`` as params.
+
+Errors come back with HTTP 200 in the envelope's ``error`` member; ``error.data.name`` is the
+exception's dotted path and ``error.data.message`` Odoo's sentence. ``data.debug`` (a traceback) is
+ignored on purpose.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Final
+
+from tollgate_worker.deadline import Deadline
+from tollgate_worker.odoo.errors import OdooError, OdooProtocolError, error_from_odoo
+from tollgate_worker.odoo.protocol import (
+    OdooProtocol,
+    OdooUser,
+    ProtocolName,
+    execute_kw_arguments,
+)
+from tollgate_worker.odoo.transport import OdooTransport
+
+JSONRPC_PATH: Final = "/jsonrpc"
+_SESSION_EXPIRED: Final = 100
+
+
+def error_from_envelope(error: Any) -> OdooError:
+    """The typed error for a JSON-RPC ``error`` member (also used for ``type='json'`` routes)."""
+    if not isinstance(error, Mapping):
+        return error_from_odoo("", "")
+    data = error.get("data")
+    data = data if isinstance(data, Mapping) else {}
+    name = str(data.get("name") or "")
+    message = str(data.get("message") or error.get("message") or "")
+    if error.get("code") == _SESSION_EXPIRED and not name:
+        name = "odoo.http.SessionExpiredException"
+    return error_from_odoo(name, message)
+
+
+async def call_json_route(
+    transport: OdooTransport,
+    path: str,
+    params: Mapping[str, Any],
+    *,
+    deadline: Deadline,
+    request_id: int,
+) -> Any:
+    """Call an Odoo ``type='json'`` route and return its ``result``; raise the typed error."""
+    body = json.dumps(
+        {"jsonrpc": "2.0", "method": "call", "params": params, "id": request_id},
+        separators=(",", ":"),
+    ).encode()
+    response = await transport.post(path, body, content_type="application/json", deadline=deadline)
+    if response.status_code != 200:
+        raise transport.unexpected(response, "a JSON-RPC call")
+    try:
+        payload = response.json()
+    except ValueError:
+        raise transport.unexpected(response, "a JSON-RPC call") from None
+    if not isinstance(payload, dict):
+        raise transport.unexpected(response, "a JSON-RPC call")
+    if "error" in payload:
+        raise error_from_envelope(payload["error"])
+    # Odoo leaves ``result`` out when the method returned None.
+    return payload.get("result")
+
+
+class JsonRpcProtocol(OdooProtocol):
+    name: ClassVar[ProtocolName] = "jsonrpc"
+
+    def __init__(self, transport: OdooTransport, database: str) -> None:
+        super().__init__(transport, database)
+        self._ids = itertools.count(1)
+
+    async def _call(self, service: str, method: str, args: list[Any], *, deadline: Deadline) -> Any:
+        return await call_json_route(
+            self._transport,
+            JSONRPC_PATH,
+            {"service": service, "method": method, "args": args},
+            deadline=deadline,
+            request_id=next(self._ids),
+        )
+
+    async def authenticate(self, login: str, api_key: str, *, deadline: Deadline) -> int:
+        uid = await self._call(
+            "common", "authenticate", [self._database, login, api_key, {}], deadline=deadline
+        )
+        if isinstance(uid, bool) or not isinstance(uid, int):
+            raise error_from_odoo("odoo.exceptions.AccessDenied", "")
+        return uid
+
+    async def execute(
+        self,
+        user: OdooUser,
+        model: str,
+        method: str,
+        *,
+        ids: Sequence[int] | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+        deadline: Deadline,
+    ) -> Any:
+        args, call_kwargs = execute_kw_arguments(ids, kwargs, context)
+        return await self._call(
+            "object",
+            "execute_kw",
+            [self._database, user.uid, user.api_key, model, method, args, call_kwargs],
+            deadline=deadline,
+        )
+
+    async def server_version(self, *, deadline: Deadline) -> dict[str, Any]:
+        version = await self._call("common", "version", [], deadline=deadline)
+        if not isinstance(version, dict):
+            raise OdooProtocolError("Odoo's common.version() did not describe the server.")
+        return version
