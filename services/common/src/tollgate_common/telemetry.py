@@ -1,0 +1,149 @@
+"""OpenTelemetry set-up, the OpenTelemetry way.
+
+The SDK owns its environment: ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``,
+``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``…_TRACES_ENDPOINT``), ``OTEL_TRACES_SAMPLER`` (+ ``_ARG``),
+``OTEL_TRACES_EXPORTER`` (``otlp``, ``console`` or ``none``), ``OTEL_PROPAGATORS`` and
+``OTEL_SDK_DISABLED``. A span exporter is created only when one is configured; without one,
+spans still get ids (for log correlation and propagation) but are never exported, which costs
+next to nothing.
+Trace context crosses every gRPC hop through the interceptors below, which the server bootstrap and
+the channel factory install.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import grpc
+from opentelemetry import propagate, trace
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+)
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+_configured: TracerProvider | None = None
+
+
+def exporter_from_env(environ: Mapping[str, str]) -> SpanExporter | None:
+    """The span exporter ``OTEL_*`` asks for, or None when nothing is configured."""
+    names = [n.strip() for n in environ.get("OTEL_TRACES_EXPORTER", "otlp").split(",")]
+    if "none" in names:
+        return None
+    if "console" in names:
+        return ConsoleSpanExporter()
+    endpoint = environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or environ.get(
+        "OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    if "otlp" in names and endpoint:
+        # Imported lazily: the exporter pulls in the OTLP protos, which a service without an
+        # endpoint never needs.
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter()
+    return None
+
+
+def build_tracer_provider(
+    default_service_name: str,
+    *,
+    span_processors: Sequence[SpanProcessor] = (),
+    environ: Mapping[str, str] | None = None,
+) -> TracerProvider:
+    """A TracerProvider for this service; does not install it globally (tests use this directly).
+
+    ``default_service_name`` applies only when ``OTEL_SERVICE_NAME`` does not name the service.
+    The sampler comes from ``OTEL_TRACES_SAMPLER`` (parent-based always-on by default).
+    """
+    env = os.environ if environ is None else environ
+    attributes: dict[str, Any] = {}
+    if not env.get("OTEL_SERVICE_NAME"):
+        attributes[SERVICE_NAME] = default_service_name
+    provider = TracerProvider(resource=Resource.create(attributes))
+    exporter = exporter_from_env(env)
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    for processor in span_processors:
+        provider.add_span_processor(processor)
+    return provider
+
+
+def configure_telemetry(
+    default_service_name: str, *, environ: Mapping[str, str] | None = None
+) -> TracerProvider | None:
+    """Install the global TracerProvider and W3C propagation once; later calls return the first.
+
+    Returns None when ``OTEL_SDK_DISABLED=true`` (the API's no-op tracer stays in place).
+    """
+    global _configured
+    env = os.environ if environ is None else environ
+    if _configured is not None:
+        return _configured
+    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return None
+    if not env.get("OTEL_PROPAGATORS"):
+        propagate.set_global_textmap(
+            CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
+        )
+    _configured = build_tracer_provider(default_service_name, environ=env)
+    trace.set_tracer_provider(_configured)
+    return _configured
+
+
+def shutdown_telemetry() -> None:
+    """Flush and stop exporting; called once when the service stops."""
+    if _configured is not None:
+        _configured.shutdown()
+
+
+def get_tracer(name: str, tracer_provider: trace.TracerProvider | None = None) -> trace.Tracer:
+    return trace.get_tracer(name, tracer_provider=tracer_provider)
+
+
+def server_interceptor(
+    tracer_provider: trace.TracerProvider | None = None,
+) -> grpc.aio.ServerInterceptor:
+    """Continues the caller's trace in a SERVER span for each incoming call."""
+    from opentelemetry.instrumentation import grpc as otel_grpc
+
+    interceptor: grpc.aio.ServerInterceptor = otel_grpc.aio_server_interceptor(  # type: ignore[no-untyped-call]
+        tracer_provider=tracer_provider
+    )
+    return interceptor
+
+
+def client_interceptors(
+    tracer_provider: trace.TracerProvider | None = None,
+) -> list[grpc.aio.ClientInterceptor]:
+    """A CLIENT span per outgoing call, with ``traceparent`` injected into its metadata."""
+    from opentelemetry.instrumentation import grpc as otel_grpc
+
+    interceptors: list[grpc.aio.ClientInterceptor] = otel_grpc.aio_client_interceptors(  # type: ignore[no-untyped-call]
+        tracer_provider=tracer_provider
+    )
+    return interceptors
+
+
+def current_trace_id() -> str | None:
+    """The active trace id as 32 hex digits, or None outside a span (for audit records)."""
+    context = trace.get_current_span().get_span_context()
+    return trace.format_trace_id(context.trace_id) if context.is_valid else None
+
+
+__all__ = [
+    "build_tracer_provider",
+    "client_interceptors",
+    "configure_telemetry",
+    "current_trace_id",
+    "exporter_from_env",
+    "get_tracer",
+    "server_interceptor",
+    "shutdown_telemetry",
+]

@@ -1,0 +1,32 @@
+"""Tenants: the `OdooTenant` spec, the compiled `TenantConfig` and the registry services read."""
+
+from tollgate_common.tenants.config import TenantConfig, compile_tenant
+from tollgate_common.tenants.registry import (
+    CompileOptions,
+    DirectorySource,
+    StaticSource,
+    TenantRegistry,
+    TenantSnapshot,
+    TenantSource,
+)
+from tollgate_common.tenants.resource import (
+    TenantSpecError,
+    parse_tenant_resource,
+    parse_tenant_spec,
+)
+from tollgate_common.tenants.spec import TenantSpec
+
+__all__ = [
+    "CompileOptions",
+    "DirectorySource",
+    "StaticSource",
+    "TenantConfig",
+    "TenantRegistry",
+    "TenantSnapshot",
+    "TenantSource",
+    "TenantSpec",
+    "TenantSpecError",
+    "compile_tenant",
+    "parse_tenant_resource",
+    "parse_tenant_spec",
+]
