@@ -1,0 +1,305 @@
+"""Compile a domain once into Python closures, then filter record ids with it.
+
+The normalised prefix list becomes a tree (n-ary AND/OR, NOT only over leaves once negations are
+distributed), and each leaf becomes one closure chosen by the field's type and the operator.
+Relational leaves follow Odoo 17/18:
+- a dotted path ``a.b`` is ``(a, 'any', [(b, op, value)])``;
+- many2one ``any`` is ``IN`` (unset records are unknown), ``not any`` also matches unset records,
+  and related records are looked at without ``active_test``, as Odoo does for many2one;
+- a many2one compared to a name (or names) is a name search on the comodel; a negative operator
+  there also matches unset records;
+- x2many: a positive operator means "some related record matches", a negative one "no related
+  record matches the positive form"; ``= False`` means "no related records";
+- ``child_of`` / ``parent_of`` follow the comodel's parent field (value: ids or names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from tollgate_odoo_sim.domain.columns import Getter, Pred, always, column_predicate
+from tollgate_odoo_sim.domain.normalize import (
+    AND,
+    FALSE_LEAF,
+    NEGATED_OPERATOR,
+    NEGATIVE_OPERATORS,
+    NOT,
+    OR,
+    TRUE_LEAF,
+    DomainItem,
+    Leaf,
+    normalize,
+)
+from tollgate_odoo_sim.domain.source import DomainSource, FieldInfo
+
+ID_FIELD = FieldInfo(type="integer")
+Node = tuple[str, Any]  # ("leaf", Leaf) | ("not", Node) | ("and" | "or", list[Node])
+
+
+def evaluate(
+    source: DomainSource, model: str, domain: object, ids: Iterable[int] | None = None
+) -> list[int]:
+    """The ids (from *ids*, else every candidate of *model*) matching *domain*, in input order."""
+    matches = compile_domain(source, model, domain)
+    candidates = source.ids(model) if ids is None else ids
+    return [rid for rid in candidates if matches(rid)]
+
+
+def compile_domain(source: DomainSource, model: str, domain: object) -> Callable[[int], bool]:
+    """Validate *domain* and return a predicate over record ids of *model*.
+
+    Raises ``ValueError`` (Odoo's wording) for a malformed domain or an unknown field.
+    """
+    predicate = _Compiler(source).compile(model, normalize(domain))
+    return lambda rid: predicate(rid) is True
+
+
+def _tree(items: list[DomainItem]) -> Node:
+    """Prefix list to tree, read from the right so that nothing recurses on the list's length."""
+    stack: list[Node] = []
+    for item in reversed(items):
+        if item == NOT:
+            stack.append(("not", stack.pop()))
+        elif item in (AND, OR):
+            kind = "and" if item == AND else "or"
+            children: list[Node] = []
+            for _ in range(2):
+                child = stack.pop()
+                children.extend(child[1] if child[0] == kind else [child])
+            stack.append((kind, children))
+        else:
+            stack.append(("leaf", item))
+    (root,) = stack
+    return root
+
+
+def _all(predicates: list[Pred]) -> Pred:
+    if len(predicates) == 2:
+        first, second = predicates
+        return lambda rid: bool(first(rid)) and bool(second(rid))
+    return lambda rid: all(predicate(rid) for predicate in predicates)
+
+
+def _any(predicates: list[Pred]) -> Pred:
+    if len(predicates) == 2:
+        first, second = predicates
+        return lambda rid: bool(first(rid)) or bool(second(rid))
+    return lambda rid: any(predicate(rid) for predicate in predicates)
+
+
+def _is_names(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return (
+        isinstance(value, list | tuple)
+        and bool(value)
+        and all(isinstance(item, str) for item in value)
+    )
+
+
+class _Compiler:
+    def __init__(self, source: DomainSource) -> None:
+        self.source = source
+
+    def compile(self, model: str, items: list[DomainItem]) -> Pred:
+        return self._node(model, _tree(items))
+
+    def _node(self, model: str, node: Node) -> Pred:
+        kind, payload = node
+        if kind == "leaf":
+            return self._leaf(model, payload)
+        if kind == "not":
+            inner = self._node(model, payload)
+            # SQL's NOT: unknown (NULL) stays unknown, so only a definite False turns True.
+            return lambda rid: inner(rid) is False
+        predicates = [self._node(model, child) for child in payload]
+        return _all(predicates) if kind == "and" else _any(predicates)
+
+    def _field(self, model: str, name: str, leaf: Leaf) -> FieldInfo:
+        info = self.source.field_info(model, name)
+        if info is None and name == "id":
+            return ID_FIELD
+        if info is None:
+            raise ValueError(f"Invalid field {model}.{name} in leaf {leaf}")
+        return info
+
+    def _getter(self, model: str, name: str) -> Getter:
+        if name == "id":
+            return lambda rid: rid
+        value = self.source.value
+        return lambda rid: value(model, rid, name)
+
+    def _leaf(self, model: str, leaf: Leaf) -> Pred:
+        if leaf == TRUE_LEAF:
+            return always(True)
+        if leaf == FALSE_LEAF:
+            return always(False)
+        left, operator, right = leaf
+        name, _, rest = left.partition(".")
+        info = self._field(model, name, leaf)
+        if not info.searchable:
+            # Odoo 17/18 log an error and ignore the condition.
+            return always(True)
+        if rest:
+            if not info.relational:
+                raise ValueError(f"Invalid field {model}.{left} in leaf {leaf}")
+            return self._related(model, name, info, "any", normalize([(rest, operator, right)]))
+        if operator == "=?":
+            if right is None or right is False:
+                return always(True)
+            operator = "in" if isinstance(right, list | tuple) else "="
+        if operator in ("any", "not any"):
+            if not info.relational:
+                raise ValueError(f"Invalid operator {operator!r} in domain term {leaf!r}")
+            return self._related(model, name, info, operator, right)
+        if operator in ("child_of", "parent_of"):
+            return self._hierarchy(model, name, info, operator, right, leaf)
+        if info.type == "many2one" and _is_names(right):
+            return self._many2one_names(model, name, info, operator, right)
+        if info.x2many:
+            return self._x2many(model, name, info, operator, right)
+        return column_predicate(self._getter(model, name), info.type, operator, right, leaf)
+
+    def _comodel(self, info: FieldInfo) -> str:
+        assert info.relation is not None, "relational fields name their comodel"
+        return info.relation
+
+    def _related(
+        self, model: str, name: str, info: FieldInfo, operator: str, subdomain: list[DomainItem]
+    ) -> Pred:
+        inner = self.compile(self._comodel(info), subdomain)
+        get = self._getter(model, name)
+        seen: dict[int, bool] = {}
+
+        def related_matches(related_id: int) -> bool:
+            found = seen.get(related_id)
+            if found is None:
+                found = seen[related_id] = inner(related_id) is True
+            return found
+
+        if info.type == "many2one":
+            if operator == "any":
+                return lambda rid: related_matches(v) if (v := get(rid)) else None
+            return lambda rid: not (v := get(rid)) or not related_matches(v)
+        if operator == "any":
+            return lambda rid: any(related_matches(x) for x in get(rid) or ())
+        return lambda rid: not any(related_matches(x) for x in get(rid) or ())
+
+    def _many2one_names(
+        self, model: str, name: str, info: FieldInfo, operator: str, right: Any
+    ) -> Pred:
+        # Odoo's rewriting of a many2one compared to names, before its name search.
+        if operator in ("<", ">", "<=", ">="):
+            operator = "in"
+        if isinstance(right, tuple):
+            right = list(right)
+        if not isinstance(right, list) and operator in ("in", "not in"):
+            operator = "=" if operator == "in" else "!="
+        found = self.source.name_search_ids(self._comodel(info), operator, right)
+        unset_matches = True if operator in NEGATIVE_OPERATORS else None
+        get = self._getter(model, name)
+        return lambda rid: v in found if (v := get(rid)) else unset_matches
+
+    def _x2many(self, model: str, name: str, info: FieldInfo, operator: str, right: Any) -> Pred:
+        negative = operator in NEGATIVE_OPERATORS
+        get = self._getter(model, name)
+        if right is False:
+            if negative:
+                return lambda rid: bool(get(rid))
+            return lambda rid: not get(rid)
+        if isinstance(right, str):
+            positive_operator = NEGATED_OPERATOR[operator] if negative else operator
+            wanted = self.source.name_search_ids(self._comodel(info), positive_operator, right)
+        elif isinstance(right, list | tuple | set | frozenset):
+            wanted = {item for item in right if item}
+        else:
+            wanted = {right} if right else set()
+        if negative:
+            return lambda rid: not any(x in wanted for x in get(rid) or ())
+        return lambda rid: any(x in wanted for x in get(rid) or ())
+
+    def _hierarchy(
+        self, model: str, name: str, info: FieldInfo, operator: str, right: Any, leaf: Leaf
+    ) -> Pred:
+        if name == "id":
+            target = model
+        elif info.relational:
+            target = self._comodel(info)
+        else:
+            raise ValueError(f"Invalid operator {operator!r} in domain term {leaf!r}")
+        roots = self._to_ids(target, right)
+        if not roots:
+            return always(False)
+        parent_of = self._parent_lookup(target)
+        if operator == "child_of":
+            in_tree = _descendant_test(roots, parent_of)
+        else:
+            in_tree = _ancestors(roots, parent_of).__contains__
+        if name == "id":
+            return in_tree
+        get = self._getter(model, name)
+        if info.type == "many2one":
+            return lambda rid: in_tree(v) if (v := get(rid)) else None
+        return lambda rid: any(in_tree(x) for x in get(rid) or ())
+
+    def _parent_lookup(self, model: str) -> Callable[[int], int | None]:
+        parent = self.source.parent_field(model)
+        if parent is None:
+            # Odoo looks up its default _parent_name, "parent_id", and fails like this.
+            raise KeyError("parent_id")
+        info = self.source.field_info(model, parent)
+        if info is None or info.relation != model:
+            raise ValueError(f"Invalid parent field: {model}.{parent}")
+        value = self.source.value
+        return lambda rid: value(model, rid, parent) or None
+
+    def _to_ids(self, model: str, value: Any) -> set[int]:
+        """An id, ids, a name or names (name-searched with ilike) as a set of ids."""
+        if _is_names(value):
+            names = [value] if isinstance(value, str) else value
+            found: set[int] = set()
+            for item in names:
+                found |= self.source.name_search_ids(model, "ilike", item)
+            return found
+        if isinstance(value, int):
+            return {value} if value else set()
+        if isinstance(value, list | tuple | set | frozenset):
+            return {item for item in value if item}
+        return set()
+
+
+def _descendant_test(
+    roots: set[int], parent_of: Callable[[int], int | None]
+) -> Callable[[int], bool]:
+    """Whether a record is one of *roots* or below one of them; memoised along the way."""
+    known: dict[int, bool] = dict.fromkeys(roots, True)
+
+    def below(rid: int) -> bool:
+        chain: list[int] = []
+        current: int | None = rid
+        result = False
+        while current is not None:
+            cached = known.get(current)
+            if cached is not None:
+                result = cached
+                break
+            if current in chain:  # a parent cycle: never reaches a root
+                break
+            chain.append(current)
+            current = parent_of(current)
+        for visited in chain:
+            known[visited] = result
+        return result
+
+    return below
+
+
+def _ancestors(roots: set[int], parent_of: Callable[[int], int | None]) -> frozenset[int]:
+    found: set[int] = set()
+    for root in roots:
+        current: int | None = root
+        while current is not None and current not in found:
+            found.add(current)
+            current = parent_of(current)
+    return frozenset(found)
