@@ -1,0 +1,107 @@
+"""What a tool is, what it gets to work with, and the registry that dispatches ``ToolCall.tool``.
+
+A tool declares its arguments as a pydantic model (unknown keys refused) and implements `run`.
+Adding a tool is one module in this package plus one line in `tollgate_worker.tools.build_registry`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from tollgate_common.errors import ErrorCode, TollgateError
+
+from tollgate_worker.schema import SchemaCache
+from tollgate_worker.session import OdooSession
+
+
+class ToolArguments(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+ArgumentsT = TypeVar("ArgumentsT", bound=ToolArguments)
+
+
+@dataclass(frozen=True)
+class ToolLimits:
+    default_limit: int = 20
+    max_limit: int = 200
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """Everything a tool may use for one call."""
+
+    session: OdooSession
+    schemas: SchemaCache
+    limits: ToolLimits
+    # Obligations from policy: ``field`` or ``model.field`` names never to return.
+    redact_fields: frozenset[str] = frozenset()
+
+    def is_redacted(self, model: str, field_name: str) -> bool:
+        return field_name in self.redact_fields or f"{model}.{field_name}" in self.redact_fields
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    data: Mapping[str, Any]
+    record_count: int = 0
+
+
+class Tool(ABC, Generic[ArgumentsT]):
+    name: ClassVar[str]
+    arguments: type[ArgumentsT]
+
+    @abstractmethod
+    async def run(self, context: ToolContext, arguments: ArgumentsT) -> ToolResult: ...
+
+    def parse_arguments(self, raw: Any) -> ArgumentsT:
+        """Validated arguments, or INVALID_ARGUMENT naming the first argument at fault."""
+        if not isinstance(raw, Mapping):
+            raise TollgateError(
+                ErrorCode.INVALID_ARGUMENT, f"The arguments of {self.name} must be a JSON object."
+            )
+        try:
+            return self.arguments.model_validate(raw)
+        except ValidationError as error:
+            raise _argument_error(self.name, error) from None
+
+
+def _argument_error(tool: str, error: ValidationError) -> TollgateError:
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "extra_forbidden":
+        message = f"{tool} has no argument {where!r}."
+    else:
+        reason = first["msg"].removeprefix("Value error, ")
+        message = f"Argument {where!r} of {tool}: {reason}."
+    return TollgateError(
+        ErrorCode.INVALID_ARGUMENT, message, field=str(first["loc"][0]) if first["loc"] else ""
+    )
+
+
+class ToolRegistry:
+    def __init__(self, tools: Iterable[Tool[Any]]) -> None:
+        self._tools: dict[str, Tool[Any]] = {}
+        for tool in tools:
+            if tool.name in self._tools:
+                raise ValueError(f"tool {tool.name!r} registered twice")
+            self._tools[tool.name] = tool
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._tools)
+
+    def get(self, name: str) -> Tool[Any]:
+        tool = self._tools.get(name)
+        if tool is None:
+            raise TollgateError(
+                ErrorCode.INVALID_ARGUMENT,
+                f"This worker has no tool named {name!r}.",
+                field="tool",
+                suggestions=self.names,
+            )
+        return tool
