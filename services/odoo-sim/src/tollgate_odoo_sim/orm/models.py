@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class Model:
     """Base class of every business model (Odoo's ``models.Model``)."""
 
-    _name: ClassVar[str | None] = None
+    _name: ClassVar[str] = ""
     _inherit: ClassVar[str | Sequence[str]] = ()
     _description: ClassVar[str | None] = None
     _order: ClassVar[str] = "id"

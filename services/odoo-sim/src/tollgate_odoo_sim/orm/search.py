@@ -1,0 +1,144 @@
+"""Searching and sorting records through the domain engine (which owns what domains mean)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .. import domain as domains
+from . import fields
+from .values import raw_value
+
+if TYPE_CHECKING:
+    from .environment import Environment
+    from .models import Model
+
+
+class OrmSource:
+    """The ORM's side of :class:`tollgate_odoo_sim.domain.DomainSource` for one environment."""
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self.registry = env.registry
+        self._infos: dict[tuple[str, str], domains.FieldInfo | None] = {}
+
+    def field_info(self, model: str, name: str) -> domains.FieldInfo | None:
+        key = (model, name)
+        if key not in self._infos:
+            cls = self.registry.models.get(model)
+            field = cls._fields.get(name) if cls is not None else None
+            self._infos[key] = None if field is None else _info(field, self.env)
+        return self._infos[key]
+
+    def parent_field(self, model: str) -> str | None:
+        cls = self.registry.models[model]
+        parent = cls._parent_name
+        return parent if parent in cls._fields else None
+
+    def value(self, model: str, record_id: int, name: str) -> Any:
+        cls = self.registry.models[model]
+        field = cls._fields[name]
+        if field.store and not isinstance(field, fields.One2many | fields.Many2many):
+            row = self.registry.tables[model].rows.get(record_id)
+            if row is not None:
+                return row.get(name, field.empty())
+            return field.empty()
+        record = cls(self.env(su=True), (record_id,))
+        return raw_value(record, field)
+
+    def ids(self, model: str) -> Iterable[int]:
+        return self.registry.tables[model].rows.keys()
+
+    def name_search_ids(self, model: str, operator: str, value: Any) -> set[int]:
+        cls = self.registry.models[model]
+        rec_name = cls._rec_name_field()
+        table = self.registry.tables[model]
+        if rec_name and self.registry.models[model]._fields[rec_name].store:
+            return set(
+                domains.evaluate(self, model, [(rec_name, operator, value)], table.rows.keys())
+            )
+        return set(
+            domains.evaluate(self, model, [("display_name", operator, value)], table.rows.keys())
+        )
+
+    def default_order(self, model: str) -> str:
+        return self.registry.models[model]._order or "id"
+
+
+def _info(field: fields.Field, env: Environment) -> domains.FieldInfo:
+    relation = getattr(field, "comodel_name", None)
+    ftype = field.type
+    if field.related:
+        from .values import related_target_field
+
+        target = related_target_field(env[field.model_name], field)
+        ftype = target.type
+        relation = getattr(target, "comodel_name", None)
+    return domains.FieldInfo(
+        type=ftype,
+        relation=relation,
+        stored=field.store,
+        searchable=field.searchable or field.name == "display_name",
+    )
+
+
+def source_for(model: Model) -> OrmSource:
+    return OrmSource(model.env)
+
+
+def active_domain(model: Model, domain: Sequence[Any]) -> list[Any]:
+    """Odoo's implicit ``('active', '=', True)`` unless the domain or context asks otherwise."""
+    active = "active" if "active" in model._fields else None
+    if model._active_name:
+        active = model._active_name
+    if not active or not model.env.context.get("active_test", True):
+        return list(domain)
+    for item in domain:
+        if isinstance(item, list | tuple) and len(item) == 3 and item[0] == active:
+            return list(domain)
+    return (
+        [(active, "=", True), *domains.normalize(list(domain))] if domain else [(active, "=", True)]
+    )
+
+
+def filter_ids(model: Model, domain: Any, ids: Iterable[int] | None = None) -> list[int]:
+    """Ids among *ids* (all rows when None) matching *domain*, no access check, no active_test."""
+    return list(domains.evaluate(source_for(model), model._name or "", domain, ids))
+
+
+def sort_records(model: Model, ids: list[int], order: str | None) -> list[int]:
+    return list(domains.sort_ids(source_for(model), model._name or "", ids, order or model._order))
+
+
+def search_ids(
+    model: Model,
+    domain: Any,
+    offset: int = 0,
+    limit: int | None = None,
+    order: str | None = None,
+    operation: str = "read",
+) -> list[int]:
+    """Odoo's ``_search``: access rights, record rules, active_test, domain, order, paging."""
+    from .security import check_model_access, rule_filter
+
+    domains.normalize(domain)
+    check_model_access(model, operation)
+    source = source_for(model)
+    name = model._name or ""
+    full = active_domain(model, domain)
+    ids = domains.evaluate(source, name, full, None)
+    ids = rule_filter(model, operation, ids)
+    if order is not None and not isinstance(order, str):
+        raise ValueError(f"Invalid 'order' specification: {order!r}")
+    ids = domains.sort_ids(source, name, list(ids), order or model._order)
+    if offset:
+        ids = ids[int(offset) :]
+    if limit is not None and limit is not False:
+        ids = ids[: int(limit)]
+    return list(ids)
+
+
+def search(
+    model: Model, domain: Any, offset: int = 0, limit: int | None = None, order: str | None = None
+) -> Any:
+    return model.browse(tuple(search_ids(model, domain, offset, limit, order)))
