@@ -36,6 +36,8 @@ _SERVER_OPTIONS: list[tuple[str, Any]] = [
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
     ("grpc.http2.max_ping_strikes", 0),
+    # A second process on the same port must fail to start, not silently share the traffic.
+    ("grpc.so_reuseport", 0),
 ]
 
 

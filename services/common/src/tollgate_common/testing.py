@@ -11,8 +11,11 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from typing import Any
 
+import grpc
+from google.protobuf import wrappers_pb2
 from opentelemetry import trace
 
 from tollgate_common.grpc_server import GrpcServer, RegisterServicers
@@ -108,3 +111,45 @@ async def running_grpc_server(
         yield server
     finally:
         await server.stop(grace=None)
+
+
+# A tiny real gRPC service for tests of interceptors, errors, deadlines and tracing:
+# "/tollgate.test.Echo/Say" takes and returns a StringValue; each test supplies its behaviour.
+ECHO_SERVICE = "tollgate.test.Echo"
+EchoBehavior = Callable[[str, grpc.aio.ServicerContext[Any, Any]], Awaitable[str]]
+
+
+def echo_service(behavior: EchoBehavior) -> RegisterServicers:
+    async def say(
+        request: wrappers_pb2.StringValue, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> wrappers_pb2.StringValue:
+        return wrappers_pb2.StringValue(value=await behavior(request.value, context))
+
+    handler = grpc.method_handlers_generic_handler(
+        ECHO_SERVICE,
+        {
+            "Say": grpc.unary_unary_rpc_method_handler(
+                say,
+                request_deserializer=wrappers_pb2.StringValue.FromString,
+                response_serializer=wrappers_pb2.StringValue.SerializeToString,
+            )
+        },
+    )
+
+    def register(server: grpc.aio.Server) -> None:
+        server.add_generic_rpc_handlers((handler,))
+
+    return register
+
+
+async def call_echo(channel: grpc.aio.Channel, text: str, *, deadline: float | None = None) -> str:
+    """Call the echo service; ``deadline`` is the gRPC timeout in seconds (None: the channel's)."""
+    method = channel.unary_unary(
+        f"/{ECHO_SERVICE}/Say",
+        request_serializer=wrappers_pb2.StringValue.SerializeToString,
+        response_deserializer=wrappers_pb2.StringValue.FromString,
+    )
+    response: wrappers_pb2.StringValue = await method(
+        wrappers_pb2.StringValue(value=text), timeout=deadline
+    )
+    return response.value
