@@ -52,7 +52,9 @@ class MemorySource:
         if operator in ("ilike", "like"):
             return {rid for rid, name in names.items() if any(w in name.lower() for w in wanted)}
         if operator in ("not ilike", "not like"):
-            return {rid for rid, name in names.items() if all(w not in name.lower() for w in wanted)}
+            return {
+                rid for rid, name in names.items() if all(w not in name.lower() for w in wanted)
+            }
         raise ValueError(f"unsupported name search operator {operator!r}")
 
     def default_order(self, model: str) -> str:
@@ -102,23 +104,59 @@ def demo_source() -> MemorySource:
         order="name, id desc",
     )
     rows: list[dict[str, Any]] = [
-        {"name": "Azure Interior", "email": "azure@example.com", "is_company": True, "active": True,
-         "credit": 1500.5, "employees": 12, "country_id": 1, "category_id": (1,), "kind": "company",
-         "birthday": "2001-05-03", "last_login": "2024-03-01 10:00:00"},
-        {"name": "Brandon Freeman", "email": "brandon@example.com", "parent_id": 1, "active": True,
-         "credit": 0.0, "employees": 0, "country_id": 1, "category_id": (1, 2), "kind": "person",
-         "birthday": "1990-12-31", "last_login": "2024-03-01 23:30:00"},
-        {"name": "Colleen Diaz", "parent_id": 2, "active": True, "country_id": 2, "kind": "person",
-         "credit": -20.0, "employees": 3},
-        {"name": "Deco Addict", "email": "", "is_company": True, "active": False, "credit": 10.0,
-         "kind": "company", "last_login": "2024-02-29 08:15:00"},
+        {
+            "name": "Azure Interior",
+            "email": "azure@example.com",
+            "is_company": True,
+            "active": True,
+            "credit": 1500.5,
+            "employees": 12,
+            "country_id": 1,
+            "category_id": (1,),
+            "kind": "company",
+            "birthday": "2001-05-03",
+            "last_login": "2024-03-01 10:00:00",
+        },
+        {
+            "name": "Brandon Freeman",
+            "email": "brandon@example.com",
+            "parent_id": 1,
+            "active": True,
+            "credit": 0.0,
+            "employees": 0,
+            "country_id": 1,
+            "category_id": (1, 2),
+            "kind": "person",
+            "birthday": "1990-12-31",
+            "last_login": "2024-03-01 23:30:00",
+        },
+        {
+            "name": "Colleen Diaz",
+            "parent_id": 2,
+            "active": True,
+            "country_id": 2,
+            "kind": "person",
+            "credit": -20.0,
+            "employees": 3,
+        },
+        {
+            "name": "Deco Addict",
+            "email": "",
+            "is_company": True,
+            "active": False,
+            "credit": 10.0,
+            "kind": "company",
+            "last_login": "2024-02-29 08:15:00",
+        },
         {"name": False, "email": "nameless@example.com", "active": True, "employees": 7},
     ]
     for rid, row in enumerate(rows, start=1):
         row["display_name"] = row.get("name") or ""
         partners.records[rid] = row
     for rid, row in partners.records.items():
-        row["child_ids"] = tuple(c for c, r in partners.records.items() if r.get("parent_id") == rid)
+        row["child_ids"] = tuple(
+            c for c, r in partners.records.items() if r.get("parent_id") == rid
+        )
     return MemorySource(
         {"res.country": countries, "res.partner.category": tags, "res.partner": partners}
     )

@@ -6,7 +6,8 @@ only matters right under a ``!`` that Odoo could not push into the operator (``=
 
 What Odoo 17/18 generate, and we mirror:
 - ``= False`` is ``IS NULL``, ``!= False`` is ``IS NOT NULL``;
-- ``!=``, ``not like``, ``not ilike`` and ``not in`` (without False in the list) also match NULL;
+- ``!=`` with a truthy operand, ``not like``, ``not ilike`` and ``not in`` (without False in the
+  list) also match NULL;
 - ``<``, ``>``, ``<=``, ``>=``, ``=``, ``like`` never match NULL; ``like ''`` matches everything;
 - ``in``/``not in``: False or None in the list stands for NULL;
 - booleans: False and NULL are the same (``COALESCE``-like conditions).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import operator as op
 from collections.abc import Callable, Collection
+from datetime import date, datetime
 from typing import Any
 
 from tollgate_odoo_sim.domain.normalize import NEGATIVE_OPERATORS, Leaf
@@ -40,9 +42,8 @@ def always(result: bool) -> Pred:
 
 def column_predicate(get: Getter, field_type: str, operator: str, right: Any, leaf: Leaf) -> Pred:
     """The predicate of ``(field, operator, right)`` on a non-relational column."""
-    if field_type == "datetime" and isinstance(right, str) and len(right) == 10:
-        # A bare date against a datetime: Odoo widens it to the start or end of that day.
-        right += " 23:59:59" if operator in (">", "<=") else " 00:00:00"
+    if field_type == "datetime" and right:
+        right = _widen_date(right, operator)
     if operator in ("in", "not in"):
         return _membership(get, field_type, operator, right, leaf)
     if operator in LIKE_OPERATORS:
@@ -59,6 +60,15 @@ def column_predicate(get: Getter, field_type: str, operator: str, right: Any, le
     return _comparison(get, field_type, operator, right)
 
 
+def _widen_date(right: Any, operator: str) -> Any:
+    """A bare date against a datetime: Odoo widens it to the start or end of that day."""
+    if isinstance(right, date) and not isinstance(right, datetime):
+        right = right.isoformat()
+    if isinstance(right, str) and len(right) == 10:
+        return right + (" 23:59:59" if operator in (">", "<=") else " 00:00:00")
+    return right
+
+
 def _comparison(get: Getter, field_type: str, operator: str, right: Any) -> Pred:
     operand = column_key(field_type, right)
 
@@ -66,10 +76,12 @@ def _comparison(get: Getter, field_type: str, operator: str, right: Any) -> Pred
         return stored_key(field_type, get(rid))
 
     if operator == "!=":
+        # Odoo adds "OR col IS NULL" only for a truthy operand: ('qty', '!=', 0) skips NULLs.
+        null_result: bool | None = True if right else None
 
-        def differs(rid: int) -> bool:
+        def differs(rid: int) -> bool | None:
             value = key(rid)
-            return value is None or value != operand
+            return null_result if value is None else value != operand
 
         return differs
     compare = COMPARISONS[operator]
@@ -126,9 +138,9 @@ def _like(get: Getter, operator: str, right: Any) -> Pred:
     negative = operator in NEGATIVE_OPERATORS
     wildcard = not operator.startswith("=")
     insensitive = "ilike" in operator
-    text = right if isinstance(right, str) else str(right)
+    text = _to_text(right)
     # ``like ''`` becomes LIKE '%%' OR IS NULL in Odoo: it matches every record.
-    null_result: bool | None = True if negative or (wildcard and not text) else None
+    null_result: bool | None = True if negative or (wildcard and not right) else None
     matches = _text_matcher(text, wildcard=wildcard, insensitive=insensitive)
 
     def predicate(rid: int) -> bool | None:
@@ -139,6 +151,12 @@ def _like(get: Getter, operator: str, right: Any) -> Pred:
         return not found if negative else found
 
     return predicate
+
+
+def _to_text(value: Any) -> str:
+    if value is None or value is False:
+        return ""
+    return value if isinstance(value, str) else str(value)
 
 
 def _text_matcher(text: str, *, wildcard: bool, insensitive: bool) -> Callable[[str], bool]:

@@ -5,7 +5,10 @@ distributed), and each leaf becomes one closure chosen by the field's type and t
 Relational leaves follow Odoo 17/18:
 - a dotted path ``a.b`` is ``(a, 'any', [(b, op, value)])``;
 - many2one ``any`` is ``IN`` (unset records are unknown), ``not any`` also matches unset records,
-  and related records are looked at without ``active_test``, as Odoo does for many2one;
+  and related records are looked at without ``active_test``, as Odoo does for many2one (record
+  rules of the comodel are not applied there: a known simplification);
+- x2many ``any`` only considers related records the comodel's search would return
+  (``DomainSource.ids``: active_test and record rules), as Odoo's subquery does;
 - a many2one compared to a name (or names) is a name search on the comodel; a negative operator
   there also matches unset records;
 - x2many: a positive operator means "some related record matches", a negative one "no related
@@ -143,7 +146,7 @@ class _Compiler:
             return always(True)
         if rest:
             if not info.relational:
-                raise ValueError(f"Invalid field {model}.{left} in leaf {leaf}")
+                raise ValueError(f"Invalid field {left!r} in domain term {leaf!r}")
             return self._related(model, name, info, "any", normalize([(rest, operator, right)]))
         if operator == "=?":
             if right is None or right is False:
@@ -182,9 +185,11 @@ class _Compiler:
             if operator == "any":
                 return lambda rid: related_matches(v) if (v := get(rid)) else None
             return lambda rid: not (v := get(rid)) or not related_matches(v)
+        # Odoo searches the comodel here, so its active_test and record rules apply.
+        visible = frozenset(self.source.ids(self._comodel(info)))
         if operator == "any":
-            return lambda rid: any(related_matches(x) for x in get(rid) or ())
-        return lambda rid: not any(related_matches(x) for x in get(rid) or ())
+            return lambda rid: any(x in visible and related_matches(x) for x in get(rid) or ())
+        return lambda rid: not any(x in visible and related_matches(x) for x in get(rid) or ())
 
     def _many2one_names(
         self, model: str, name: str, info: FieldInfo, operator: str, right: Any

@@ -120,10 +120,10 @@ class _Columns:
             if info is None or not info.stored or info.x2many:
                 continue
             get = self._getter(model, key.field, info.type)
-            if info.type == "many2one" and (model, key.field) not in seen:
-                columns.extend(self._many2one(model, key, info, get, seen))
-            else:
+            if info.type != "many2one":
                 columns.append((get, key))
+            elif (model, key.field) not in seen:
+                columns.extend(self._many2one(model, key, info, get, seen))
         return columns
 
     def _getter(self, model: str, name: str, field_type: str) -> Getter:
