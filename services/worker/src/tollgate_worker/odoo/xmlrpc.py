@@ -67,7 +67,7 @@ class XmlRpcProtocol(OdooProtocol):
             (result,), _ = xmlrpc.client.loads(response.content, use_builtin_types=True)
         except xmlrpc.client.Fault as fault:
             raise error_from_fault(fault) from None
-        except (ExpatError, ValueError):
+        except (ExpatError, ValueError, xmlrpc.client.ResponseError):
             raise self._transport.unexpected(response, "an XML-RPC call") from None
         return result
 
