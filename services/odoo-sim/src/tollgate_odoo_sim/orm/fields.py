@@ -485,7 +485,7 @@ class Many2one(_Relational):
 
     def _apply(self, attrs: dict[str, Any]) -> None:
         super()._apply(attrs)
-        self.ondelete: str = attrs.get("ondelete") or ("cascade" if self.required else "set null")
+        self.ondelete: str = attrs.get("ondelete") or ("restrict" if self.required else "set null")
         self.auto_join: bool = bool(attrs.get("auto_join", False))
 
     def convert_to_write(self, value: Any, model: Model) -> Any:

@@ -238,7 +238,7 @@ def _rule_message(records: Model, operation: str) -> str:
     user = records.env(su=True)["res.users"].browse(records.env.uid)
     return (
         "Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n"
-        f"Sorry, {user.name} (id={records.env.uid}) doesn't have '{operation}' access to:\n"
+        f"Sorry, {user.display_name} (id={records.env.uid}) doesn't have '{operation}' access to:\n"
         f"- {model_description(records)} ({records._name})\n\n"
         "If you really, really need access, perhaps you can win over your friendly "
         "administrator with a batch of freshly baked cookies."
