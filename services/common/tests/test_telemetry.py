@@ -62,7 +62,7 @@ async def test_trace_context_crosses_a_real_grpc_hop() -> None:
     assert client_call.name == server_call.name == f"/{ECHO_SERVICE}/Say"
     assert client_call.context.trace_id == server_call.context.trace_id == trace_id
     assert client_call.parent is not None
-    assert client_call.parent.span_id == root.context.span_id
+    assert client_call.parent.span_id == root.get_span_context().span_id
     assert server_call.parent is not None
     assert server_call.parent.span_id == client_call.context.span_id
     assert server_call.parent.is_remote

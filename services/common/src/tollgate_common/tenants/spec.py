@@ -116,7 +116,7 @@ class ModelRule(SpecModel):
     def _check_no_overlap(self) -> ModelRule:
         both = sorted(set(self.allow) & set(self.deny))
         if both:
-            raise ValueError(f"operations both allowed and denied: {', '.join(both)}")
+            raise ValueError(f"deny: operations both allowed and denied: {', '.join(both)}")
         return self
 
 
