@@ -1350,7 +1350,8 @@ class DemoLoader:
 def set_credentials(registry: Registry, uid: int, password: str, api_key: str) -> None:
     """Give a user a password and one API key (Odoo stores only a hash of the key)."""
     credentials.set_password(registry, uid, password)
-    credentials.add_api_key(registry, uid, "Tollgate demo key", api_key)
+    if api_key:
+        credentials.add_api_key(registry, uid, "Tollgate demo key", api_key)
 
 
 def load(registry: Registry) -> None:
