@@ -123,7 +123,6 @@ def load_dev_keys(path: Path) -> dict[bytes, DevKey]:
     try:
         document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError):
-        raise DevKeysError(
-            f"{path.name} is not valid {path.suffix.lstrip('.') or 'YAML'}"
-        ) from None
+        kind = "JSON" if path.suffix == ".json" else "YAML"
+        raise DevKeysError(f"{path.name} is not valid {kind}") from None
     return parse_dev_keys(document or {})
