@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+from tollgate.v1 import common_pb2, policy_pb2, policy_pb2_grpc
+from tollgate_common.errors import ErrorCode, TollgateError, from_rpc_error
+from tollgate_common.stores import InMemoryStore, StoreUnavailable
+from tollgate_common.tenants.config import compile_tenant
+from tollgate_common.tenants.resource import parse_tenant_spec
+from tollgate_policy.audit import audit_stream
+from tollgate_policy.config import Settings
+from tollgate_policy.server import create_registry, create_server
+
+
+@pytest.fixture
+def tenants_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "tenants"
+    directory.mkdir()
+    spec = parse_tenant_spec({"odoo": {"url": "https://acme.example", "database": "acme"}})
+    config = compile_tenant(
+        "acme", spec, endpoint_base="http://127.0.0.1:8000", worker_address="127.0.0.1:50061"
+    )
+    (directory / "acme.json").write_text(config.to_json())
+    return directory
+
+
+class Policy:
+    def __init__(self, stub: policy_pb2_grpc.PolicyServiceStub, store: InMemoryStore) -> None:
+        self.stub = stub
+        self.store = store
+
+
+@pytest.fixture
+async def policy(tenants_dir: Path) -> AsyncIterator[Policy]:
+    settings = Settings(tenants_dir=tenants_dir, port=0)
+    store = InMemoryStore()
+    registry = create_registry(settings)
+    await registry.start()
+    server = create_server(settings, registry, store)
+    await server.start()
+    channel = grpc.aio.insecure_channel(server.address)
+    yield Policy(policy_pb2_grpc.PolicyServiceStub(channel), store)
+    await channel.close()
+    await server.stop(None)
+    await registry.stop()
+
+
+def principal(**overrides) -> common_pb2.Principal:
+    values = {
+        "tenant": "acme",
+        "subject": "demo@acme.example",
+        "odoo_login": "demo",
+        "connection_id": "devkey:abc",
+        "client_id": "claude-code",
+        "credential": common_pb2.SealedCredential(key_id="k", ciphertext=b"sealed-secret"),
+    }
+    values.update(overrides)
+    return common_pb2.Principal(**values)
+
+
+def search_call(**overrides) -> common_pb2.ToolCall:
+    values = {
+        "tool": "search_records",
+        "arguments_json": json.dumps(
+            {"model": "res.partner", "domain": [["name", "=", "Secret Co"]]}
+        ).encode(),
+        "model": "res.partner",
+        "operation": "read",
+    }
+    values.update(overrides)
+    return common_pb2.ToolCall(**values)
+
+
+async def error_of(call) -> TollgateError:
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call
+    return from_rpc_error(raised.value, "policy")
+
+
+async def test_a_valid_call_is_allowed_with_a_fresh_decision_id(policy):
+    first = await policy.stub.Authorize(
+        policy_pb2.AuthorizeRequest(principal=principal(), call=search_call()), timeout=5
+    )
+    second = await policy.stub.Authorize(
+        policy_pb2.AuthorizeRequest(principal=principal(), call=search_call()), timeout=5
+    )
+    assert first.decision == policy_pb2.DECISION_ALLOW
+    assert first.decision_id.startswith("dec_")
+    assert first.decision_id != second.decision_id
+
+
+@pytest.mark.parametrize(
+    ("request_principal", "call", "code"),
+    [
+        (principal(tenant="initech"), search_call(), ErrorCode.NOT_FOUND),
+        (principal(tenant=""), search_call(), ErrorCode.INVALID_ARGUMENT),
+        (principal(subject=""), search_call(), ErrorCode.INVALID_ARGUMENT),
+        (principal(expires_at=int(time.time()) - 10), search_call(), ErrorCode.UNAUTHENTICATED),
+        (principal(), search_call(tool=""), ErrorCode.INVALID_ARGUMENT),
+        (principal(), search_call(operation="destroy"), ErrorCode.INVALID_ARGUMENT),
+    ],
+)
+async def test_invalid_requests_fail_closed(policy, request_principal, call, code):
+    error = await error_of(
+        policy.stub.Authorize(
+            policy_pb2.AuthorizeRequest(principal=request_principal, call=call), timeout=5
+        )
+    )
+    assert error.code is code
+
+
+async def test_filter_tools_keeps_every_tool_once(policy):
+    response = await policy.stub.FilterTools(
+        policy_pb2.FilterToolsRequest(
+            principal=principal(), tools=["search_records", "get_records", "search_records"]
+        ),
+        timeout=5,
+    )
+    assert list(response.tools) == ["search_records", "get_records"]
+
+
+async def test_filter_tools_for_an_unknown_tenant_fails_closed(policy):
+    error = await error_of(
+        policy.stub.FilterTools(
+            policy_pb2.FilterToolsRequest(principal=principal(tenant="initech"), tools=["x"]),
+            timeout=5,
+        )
+    )
+    assert error.code is ErrorCode.NOT_FOUND
+
+
+def outcome_request(**overrides) -> policy_pb2.RecordOutcomeRequest:
+    values = {
+        "decision_id": "dec_1",
+        "principal": principal(),
+        "call": search_call(record_ids=[7, 8]),
+        "outcome": policy_pb2.OUTCOME_SUCCESS,
+        "record_count": 2,
+        "duration_ms": 12.5,
+        "trace_id": "0af7651916cd43dd8448eb211c80319c",
+    }
+    values.update(overrides)
+    return policy_pb2.RecordOutcomeRequest(**values)
+
+
+async def test_record_outcome_writes_one_audit_record_without_contents(policy, caplog):
+    with caplog.at_level(logging.INFO, logger="tollgate.audit"):
+        await policy.stub.RecordOutcome(outcome_request(), timeout=5)
+    entries = await policy.store.stream_range(audit_stream("acme"))
+    assert len(entries) == 1
+    fields = dict(entries[0].fields)
+    assert fields["tenant"] == "acme"
+    assert fields["subject"] == "demo@acme.example"
+    assert fields["tool"] == "search_records"
+    assert fields["model"] == "res.partner"
+    assert fields["operation"] == "read"
+    assert fields["record_count"] == "2"
+    assert fields["decision"] == "allow"
+    assert fields["outcome"] == "success"
+    assert fields["trace_id"] == "0af7651916cd43dd8448eb211c80319c"
+    stored = json.dumps(fields) + " ".join(r.getMessage() + str(r.__dict__) for r in caplog.records)
+    assert "Secret Co" not in stored
+    assert "sealed-secret" not in stored
+    assert any(r.getMessage() == "audit" for r in caplog.records)
+
+
+async def test_denied_and_failed_outcomes_are_recorded_as_such(policy):
+    await policy.stub.RecordOutcome(outcome_request(outcome=policy_pb2.OUTCOME_DENIED), timeout=5)
+    await policy.stub.RecordOutcome(
+        outcome_request(outcome=policy_pb2.OUTCOME_ERROR, error_reason="PERMISSION_DENIED"),
+        timeout=5,
+    )
+    denied, failed = await policy.store.stream_range(audit_stream("acme"))
+    assert (denied.fields["decision"], denied.fields["outcome"]) == ("deny", "denied")
+    assert (failed.fields["outcome"], failed.fields["error_reason"]) == (
+        "error",
+        "PERMISSION_DENIED",
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"decision_id": ""}, ErrorCode.INVALID_ARGUMENT),
+        ({"outcome": policy_pb2.OUTCOME_UNSPECIFIED}, ErrorCode.INVALID_ARGUMENT),
+        ({"principal": principal(tenant="initech")}, ErrorCode.NOT_FOUND),
+    ],
+)
+async def test_invalid_outcomes_change_nothing(policy, overrides, code):
+    error = await error_of(policy.stub.RecordOutcome(outcome_request(**overrides), timeout=5))
+    assert error.code is code
+    assert await policy.store.stream_length(audit_stream("acme")) == 0
+
+
+async def test_a_store_that_is_down_is_unavailable(policy, monkeypatch):
+    async def down(*args, **kwargs):
+        raise StoreUnavailable("redis is down")
+
+    monkeypatch.setattr(policy.store, "stream_append", down)
+    error = await error_of(policy.stub.RecordOutcome(outcome_request(), timeout=5))
+    assert error.code is ErrorCode.UNAVAILABLE
+
+
+def run_policy(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tollgate_policy"],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_missing_or_invalid_settings_stop_the_service_naming_them(tenants_dir):
+    missing = run_policy({})
+    assert missing.returncode == 2
+    assert "TOLLGATE_POLICY_TENANTS_DIR" in missing.stderr
+    invalid = run_policy(
+        {"TOLLGATE_POLICY_TENANTS_DIR": str(tenants_dir), "TOLLGATE_POLICY_STORE_URL": "mongo://x"}
+    )
+    assert invalid.returncode == 2
+    assert "TOLLGATE_POLICY_STORE_URL" in invalid.stderr
+    assert "Traceback" not in missing.stderr + invalid.stderr
