@@ -1,0 +1,1 @@
+"""Tollgate front: the MCP server."""

@@ -1,0 +1,52 @@
+"""``search_records``: find records of one model and read their fields in one call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from tollgate_front.catalog.arguments import Domain, FieldNames, Limit, ModelName, Offset, Order
+from tollgate_front.catalog.base import READ_ONLY, CatalogTool, ToolContext, call_worker
+
+
+class SearchRecordsResult(BaseModel):
+    model: str = Field(description="The model searched.")
+    records: list[dict[str, Any]] = Field(
+        description="The records of this page; many2one fields as {id, name}."
+    )
+    count: int = Field(description="Records in this page.")
+    offset: int = Field(description="Records skipped before this page.")
+    limit: int = Field(description="Page size used.")
+    has_more: bool = Field(description="True when more records match after this page.")
+    next_offset: int | None = Field(description="Offset of the next page, when has_more.")
+    redacted_fields: list[str] = Field(
+        default_factory=list, description="Requested fields withheld by the tenant's policy."
+    )
+
+
+async def search_records(
+    ctx: ToolContext,
+    model: ModelName,
+    domain: Domain | None = None,
+    fields: FieldNames | None = None,
+    limit: Limit | None = None,
+    offset: Offset = 0,
+    order: Order | None = None,
+) -> SearchRecordsResult:
+    """Search records of one Odoo model and read their fields, with your own Odoo access rights.
+
+    Results come a page at a time; when has_more is true, call again with offset=next_offset.
+    """
+    arguments: dict[str, Any] = {"model": model, "domain": list(domain or []), "offset": offset}
+    if fields is not None:
+        arguments["fields"] = fields
+    if limit is not None:
+        arguments["limit"] = limit
+    if order is not None:
+        arguments["order"] = order
+    result = await call_worker(ctx, "search_records", arguments, model=model, operation="read")
+    return SearchRecordsResult.model_validate(result)
+
+
+TOOL = CatalogTool(fn=search_records, title="Search records", annotations=READ_ONLY)

@@ -1,0 +1,159 @@
+"""One tool call through the chain: policy.Authorize -> worker.ExecuteTool -> policy.RecordOutcome.
+
+Every hop has a deadline; every failure comes back as a `TollgateError` the catalog turns into an
+MCP tool error. The outcome is recorded after the answer is known but without making the caller
+wait for it; pending records are flushed when the front stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from tollgate.v1 import common_pb2, policy_pb2, worker_pb2
+from tollgate_common.errors import ErrorCode, TollgateError, rpc_errors
+from tollgate_common.telemetry import current_trace_id
+
+from tollgate_front.backends import Backends
+from tollgate_front.caller import Caller
+
+logger = logging.getLogger(__name__)
+
+_DENIALS: Mapping[int, tuple[ErrorCode, int]] = {
+    policy_pb2.DECISION_DENY: (ErrorCode.POLICY_DENIED, policy_pb2.OUTCOME_DENIED),
+    policy_pb2.DECISION_APPROVAL_REQUIRED: (
+        ErrorCode.APPROVAL_REQUIRED,
+        policy_pb2.OUTCOME_APPROVAL_REQUIRED,
+    ),
+}
+
+
+class ToolGateway:
+    def __init__(self, backends: Backends, *, policy_timeout: float, tool_timeout: float) -> None:
+        self._backends = backends
+        self._policy_timeout = policy_timeout
+        self._tool_timeout = tool_timeout
+        self._pending: set[asyncio.Task[None]] = set()
+
+    async def execute(self, caller: Caller, call: common_pb2.ToolCall) -> dict[str, Any]:
+        """Run ``call`` for ``caller``; the worker's structured result as a dict."""
+        started = time.perf_counter()
+        trace_id = current_trace_id() or ""
+        decision = await self._authorize(caller, call, trace_id)
+        denial = _DENIALS.get(decision.decision)
+        if denial is not None or decision.decision != policy_pb2.DECISION_ALLOW:
+            code, outcome = denial or (ErrorCode.POLICY_DENIED, policy_pb2.OUTCOME_DENIED)
+            self._record(caller, call, decision.decision_id, outcome, trace_id, started, code)
+            raise TollgateError(
+                code,
+                decision.message or f"The tenant's policy does not allow {call.tool} here.",
+                hint="Ask the tenant's administrator if you need this.",
+            )
+        request = worker_pb2.ExecuteToolRequest(
+            principal=caller.principal,
+            call=call,
+            redact_fields=decision.redact_fields,
+            dry_run=decision.dry_run,
+        )
+        try:
+            with rpc_errors(f"The Odoo worker of tenant {caller.tenant.name!r}"):
+                response = await self._backends.workers.stub(
+                    caller.tenant.worker.address
+                ).ExecuteTool(request, timeout=self._tool_timeout)
+            result = _decode_result(response.result_json)
+        except TollgateError as error:
+            self._record(
+                caller,
+                call,
+                decision.decision_id,
+                policy_pb2.OUTCOME_ERROR,
+                trace_id,
+                started,
+                error.code,
+            )
+            raise
+        self._record(
+            caller,
+            call,
+            decision.decision_id,
+            policy_pb2.OUTCOME_SUCCESS,
+            trace_id,
+            started,
+            record_count=response.record_count,
+        )
+        return result
+
+    async def _authorize(
+        self, caller: Caller, call: common_pb2.ToolCall, trace_id: str
+    ) -> policy_pb2.AuthorizeResponse:
+        request = policy_pb2.AuthorizeRequest(
+            principal=caller.principal, call=call, client_ip=caller.client_ip, trace_id=trace_id
+        )
+        # No decision means no call: a policy service that cannot answer fails the call closed.
+        with rpc_errors("The policy service"):
+            return await self._backends.policy.Authorize(request, timeout=self._policy_timeout)
+
+    def _record(
+        self,
+        caller: Caller,
+        call: common_pb2.ToolCall,
+        decision_id: str,
+        outcome: int,
+        trace_id: str,
+        started: float,
+        error: ErrorCode | None = None,
+        *,
+        record_count: int = 0,
+    ) -> None:
+        request = policy_pb2.RecordOutcomeRequest(
+            decision_id=decision_id,
+            principal=caller.principal,
+            call=call,
+            outcome=outcome,  # type: ignore[arg-type]
+            error_reason=error.value if error is not None else "",
+            record_count=record_count,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            trace_id=trace_id,
+        )
+        task = asyncio.create_task(self._send_outcome(request))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _send_outcome(self, request: policy_pb2.RecordOutcomeRequest) -> None:
+        try:
+            with rpc_errors("The policy service"):
+                await self._backends.policy.RecordOutcome(request, timeout=self._policy_timeout)
+        except TollgateError as error:
+            # The call itself is done; a lost audit line is an operator's problem, not the user's.
+            logger.error(
+                "could not record a tool call's outcome",
+                extra={
+                    "decision_id": request.decision_id,
+                    "tool": request.call.tool,
+                    "error": error.message,
+                },
+            )
+
+    async def drain(self, grace: float = 5.0) -> None:
+        """Wait (at most ``grace`` seconds) for outcome records in flight; used at shutdown."""
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=grace)
+
+
+def _decode_result(payload: bytes) -> dict[str, Any]:
+    try:
+        result = json.loads(payload)
+    except ValueError:
+        result = None
+    if not isinstance(result, dict):
+        logger.error("worker answered with a result that is not a JSON object")
+        raise TollgateError(
+            ErrorCode.INTERNAL,
+            "The worker returned an answer the gateway cannot read.",
+            hint="Try again; if it keeps happening, ask an administrator.",
+        )
+    return result
