@@ -306,6 +306,11 @@ class AccountMove(Model):
             else:
                 move.display_name = "Draft Entry"
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_posted(self) -> None:
+        if any(move.state == "posted" for move in self):
+            raise UserError("You cannot delete an item linked to a posted entry.")
+
     def action_post(self) -> bool:
         for move in self:
             if move.state == "posted":

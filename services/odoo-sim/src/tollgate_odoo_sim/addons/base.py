@@ -340,6 +340,12 @@ class ResUsers(Model):
         user = self[:1] if self else self.env.user
         return group.id in user._group_closure().ids
 
+    @api.model
+    def context_get(self) -> dict[str, Any]:
+        """The user's default context; RPC clients (odoorpc, odoo-client-lib, odooly) ask first."""
+        user = self.env.user.sudo()
+        return {"lang": user.lang or "en_US", "tz": user.tz or False, "uid": self.env.uid}
+
     @api.constrains("company_id", "company_ids")
     def _check_company(self) -> None:
         for user in self:

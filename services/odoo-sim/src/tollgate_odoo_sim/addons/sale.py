@@ -164,6 +164,15 @@ class SaleOrder(Model):
         numbers = [int(name[1:]) for name in names if name[:1] == "S" and name[1:].isdigit()]
         return f"S{max(numbers, default=0) + 1:05d}"
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_draft_or_cancel(self) -> None:
+        for order in self:
+            if order.state not in ("draft", "cancel"):
+                raise UserError(
+                    "You can not delete a sent quotation or a confirmed sales order. "
+                    "You must first cancel it."
+                )
+
     # -- workflow ------------------------------------------------------------------------------
 
     def action_confirm(self) -> bool:
