@@ -1,19 +1,25 @@
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 from typing import Any
 
 import grpc
 import pytest
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from tollgate_common.grpc_channel import create_channel
 from tollgate_common.logging import configure_logging
+from tollgate_common.settings import ConfigurationError
 from tollgate_common.telemetry import build_tracer_provider, current_trace_id, exporter_from_env
 from tollgate_common.testing import ECHO_SERVICE, call_echo, echo_service, running_grpc_server
 
@@ -100,3 +106,103 @@ def test_otel_service_name_wins_over_the_default(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("OTEL_SERVICE_NAME", "worker-acme")
     provider = build_tracer_provider("worker")
     assert provider.resource.attributes["service.name"] == "worker-acme"
+
+
+class Collector(trace_service_pb2_grpc.TraceServiceServicer):
+    """A minimal OTLP/gRPC trace receiver."""
+
+    def __init__(self) -> None:
+        self.requests: list[trace_service_pb2.ExportTraceServiceRequest] = []
+
+    async def Export(
+        self, request: trace_service_pb2.ExportTraceServiceRequest, context: Any
+    ) -> trace_service_pb2.ExportTraceServiceResponse:
+        self.requests.append(request)
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+
+async def test_spans_reach_an_otlp_collector_when_an_endpoint_is_set() -> None:
+    collector = Collector()
+
+    def register(server: grpc.aio.Server) -> None:
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collector, server)
+
+    async with running_grpc_server(register) as server:
+        provider = build_tracer_provider(
+            "worker",
+            environ={"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{server.address}"},
+        )
+        with provider.get_tracer("test").start_as_current_span("odoo call"):
+            pass
+        # The batch exporter sends from its own thread with a blocking client; keep the loop free.
+        await asyncio.to_thread(provider.shutdown)
+
+    [request] = collector.requests
+    [resource_spans] = request.resource_spans
+    attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+    assert attributes["service.name"] == "worker"
+    assert [s.name for s in resource_spans.scope_spans[0].spans] == ["odoo call"]
+
+
+def test_http_protocol_and_unusable_settings() -> None:
+    http = exporter_from_env(
+        {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        }
+    )
+    assert type(http).__module__.startswith("opentelemetry.exporter.otlp.proto.http")
+    assert http is not None
+    assert http._endpoint == "http://127.0.0.1:4318/v1/traces"  # type: ignore[attr-defined]
+    http.shutdown()
+
+    with pytest.raises(ConfigurationError, match=r"^OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json'"):
+        exporter_from_env(
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",
+            }
+        )
+    with pytest.raises(ConfigurationError, match=r"^OTEL_TRACES_EXPORTER: zipkin"):
+        exporter_from_env({"OTEL_TRACES_EXPORTER": "zipkin"})
+
+
+def run_configure(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """configure_telemetry installs process-wide state, so it runs in a child process."""
+    script = (
+        "from opentelemetry import trace\n"
+        "from tollgate_common.telemetry import configure_telemetry\n"
+        "provider = configure_telemetry('front')\n"
+        "assert configure_telemetry('other') is provider\n"
+        "with trace.get_tracer('t').start_as_current_span('s') as span:\n"
+        "    print(type(provider).__name__, span.get_span_context().is_valid)\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_configure_telemetry_installs_the_provider_once() -> None:
+    result = run_configure({})
+    assert (result.returncode, result.stdout.strip()) == (0, "TracerProvider True")
+
+    disabled = run_configure({"OTEL_SDK_DISABLED": "true"})
+    assert (disabled.returncode, disabled.stdout.strip()) == (0, "NoneType False")
+
+
+def test_configure_telemetry_exits_with_one_line_on_bad_otel_settings() -> None:
+    result = run_configure(
+        {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "carrier"}
+    )
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "front: invalid configuration: OTEL_EXPORTER_OTLP_PROTOCOL: 'carrier' is not supported; "
+        "use one of grpc, http/protobuf\n"
+    )

@@ -1,24 +1,27 @@
 """OpenTelemetry set-up, the OpenTelemetry way.
 
 The SDK owns its environment: ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``,
-``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``…_TRACES_ENDPOINT``), ``OTEL_TRACES_SAMPLER`` (+ ``_ARG``),
-``OTEL_TRACES_EXPORTER`` (``otlp``, ``console`` or ``none``), ``OTEL_PROPAGATORS`` and
-``OTEL_SDK_DISABLED``. A span exporter is created only when one is configured; without one,
-spans still get ids (for log correlation and propagation) but are never exported, which costs
-next to nothing.
-Trace context crosses every gRPC hop through the interceptors below, which the server bootstrap and
-the channel factory install.
+``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``…_TRACES_ENDPOINT``), ``OTEL_EXPORTER_OTLP_PROTOCOL``
+(``grpc`` or ``http/protobuf``), ``OTEL_TRACES_EXPORTER`` (``otlp``, ``console`` or ``none``),
+``OTEL_TRACES_SAMPLER`` (+ ``_ARG``), ``OTEL_PROPAGATORS`` and ``OTEL_SDK_DISABLED``.
+
+A span exporter is created only when one is configured; without one, spans still get ids (for log
+correlation and propagation) but are never exported, which costs next to nothing. Trace context
+crosses every gRPC hop through the interceptors below, which the server bootstrap and the channel
+factory install.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import grpc
 from opentelemetry import propagate, trace
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.instrumentation import grpc as otel_grpc
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
@@ -29,26 +32,62 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from tollgate_common.settings import CONFIG_ERROR_EXIT_STATUS, ConfigurationError
+
+OTLP_PROTOCOLS = ("grpc", "http/protobuf")
+
 _configured: TracerProvider | None = None
 
 
+def _otlp_protocol(environ: Mapping[str, str]) -> str:
+    protocol = environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or environ.get(
+        "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"
+    )
+    protocol = protocol.strip().lower()
+    if protocol not in OTLP_PROTOCOLS:
+        raise ConfigurationError(
+            f"OTEL_EXPORTER_OTLP_PROTOCOL: {protocol!r} is not supported; "
+            f"use one of {', '.join(OTLP_PROTOCOLS)}"
+        )
+    return protocol
+
+
 def exporter_from_env(environ: Mapping[str, str]) -> SpanExporter | None:
-    """The span exporter ``OTEL_*`` asks for, or None when nothing is configured."""
-    names = [n.strip() for n in environ.get("OTEL_TRACES_EXPORTER", "otlp").split(",")]
+    """The span exporter ``OTEL_*`` asks for, or None when nothing is configured.
+
+    Raises `ConfigurationError` naming the variable when the configuration cannot work.
+    """
+    names = [n.strip().lower() for n in environ.get("OTEL_TRACES_EXPORTER", "otlp").split(",")]
+    unknown = sorted(set(names) - {"otlp", "console", "none"})
+    if unknown:
+        raise ConfigurationError(
+            f"OTEL_TRACES_EXPORTER: {', '.join(unknown)} not supported; use otlp, console or none"
+        )
     if "none" in names:
         return None
     if "console" in names:
         return ConsoleSpanExporter()
-    endpoint = environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or environ.get(
-        "OTEL_EXPORTER_OTLP_ENDPOINT"
-    )
-    if "otlp" in names and endpoint:
-        # Imported lazily: the exporter pulls in the OTLP protos, which a service without an
-        # endpoint never needs.
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    traces_endpoint = environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    base_endpoint = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    if not (traces_endpoint or base_endpoint):
+        return None
+    # Imported lazily: a service without an endpoint never loads the OTLP protos or HTTP stack.
+    # The endpoint is passed explicitly so ``environ`` decides it; headers, timeout and TLS
+    # settings the exporters read from the process environment themselves.
+    if _otlp_protocol(environ) == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+            OTLPSpanExporter as GrpcExporter,
+        )
 
-        return OTLPSpanExporter()
-    return None
+        return GrpcExporter(endpoint=traces_endpoint or base_endpoint)
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+        OTLPSpanExporter as HttpExporter,
+    )
+
+    # Per the OTLP exporter spec, a signal-specific endpoint is used as is and the generic one
+    # gets the signal's path appended.
+    endpoint = traces_endpoint or f"{str(base_endpoint).rstrip('/')}/v1/traces"
+    return HttpExporter(endpoint=endpoint)
 
 
 def build_tracer_provider(
@@ -76,11 +115,16 @@ def build_tracer_provider(
 
 
 def configure_telemetry(
-    default_service_name: str, *, environ: Mapping[str, str] | None = None
+    default_service_name: str,
+    *,
+    span_processors: Sequence[SpanProcessor] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> TracerProvider | None:
-    """Install the global TracerProvider and W3C propagation once; later calls return the first.
+    """For ``__main__``: install the global TracerProvider and W3C propagation, once.
 
-    Returns None when ``OTEL_SDK_DISABLED=true`` (the API's no-op tracer stays in place).
+    Later calls return the first provider. Returns None when ``OTEL_SDK_DISABLED=true`` (the API's
+    no-op tracer stays). An unusable ``OTEL_*`` value prints one line naming it and exits with
+    status 2, like `tollgate_common.settings.load_settings`.
     """
     global _configured
     env = os.environ if environ is None else environ
@@ -88,13 +132,20 @@ def configure_telemetry(
         return _configured
     if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return None
+    try:
+        provider = build_tracer_provider(
+            default_service_name, span_processors=span_processors, environ=env
+        )
+    except ConfigurationError as error:
+        print(f"{default_service_name}: invalid configuration: {error}", file=sys.stderr)
+        raise SystemExit(CONFIG_ERROR_EXIT_STATUS) from None
     if not env.get("OTEL_PROPAGATORS"):
         propagate.set_global_textmap(
             CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
         )
-    _configured = build_tracer_provider(default_service_name, environ=env)
-    trace.set_tracer_provider(_configured)
-    return _configured
+    _configured = provider
+    trace.set_tracer_provider(provider)
+    return provider
 
 
 def shutdown_telemetry() -> None:
@@ -111,8 +162,6 @@ def server_interceptor(
     tracer_provider: trace.TracerProvider | None = None,
 ) -> grpc.aio.ServerInterceptor:
     """Continues the caller's trace in a SERVER span for each incoming call."""
-    from opentelemetry.instrumentation import grpc as otel_grpc
-
     interceptor: grpc.aio.ServerInterceptor = otel_grpc.aio_server_interceptor(  # type: ignore[no-untyped-call]
         tracer_provider=tracer_provider
     )
@@ -123,8 +172,6 @@ def client_interceptors(
     tracer_provider: trace.TracerProvider | None = None,
 ) -> list[grpc.aio.ClientInterceptor]:
     """A CLIENT span per outgoing call, with ``traceparent`` injected into its metadata."""
-    from opentelemetry.instrumentation import grpc as otel_grpc
-
     interceptors: list[grpc.aio.ClientInterceptor] = otel_grpc.aio_client_interceptors(  # type: ignore[no-untyped-call]
         tracer_provider=tracer_provider
     )
