@@ -187,3 +187,20 @@ async def test_redis_down_is_store_unavailable() -> None:
             await store.hit([Window("k", 1, 60)])
     finally:
         await store.close()
+
+
+async def test_append_if_last_lets_exactly_one_concurrent_writer_extend_the_chain(
+    store: Store,
+) -> None:
+    first = await store.stream_append_if_last("chain", {"n": "0"}, last_id=None)
+    assert first is not None
+    assert await store.stream_append_if_last("chain", {"n": "x"}, last_id=None) is None
+
+    attempts = await asyncio.gather(
+        *(store.stream_append_if_last("chain", {"n": str(i)}, last_id=first) for i in range(10))
+    )
+
+    winners = [a for a in attempts if a is not None]
+    assert len(winners) == 1
+    entries = await store.stream_range("chain")
+    assert [e.id for e in entries] == [first, winners[0]]

@@ -111,6 +111,19 @@ class Store(Protocol):
         the oldest entries beyond it are dropped."""
         ...
 
+    async def stream_append_if_last(
+        self,
+        stream: str,
+        fields: Mapping[str, str],
+        *,
+        last_id: str | None,
+        max_length: int | None = None,
+    ) -> str | None:
+        """Append only if the stream's last entry is still ``last_id`` (None: the stream is
+        empty); returns the new id, or None when another writer got there first. Lets several
+        processes extend a hash chain (each entry naming its predecessor) without a lock."""
+        ...
+
     async def stream_range(
         self, stream: str, *, start: str = "-", end: str = "+", count: int | None = None
     ) -> list[StreamEntry]:

@@ -56,6 +56,23 @@ end
 return value
 """
 
+# KEYS[1]: stream. ARGV: expected last id ("" for an empty stream), max length (0 for none), then
+# field/value pairs. Returns the new id, or nil when the last id is not the expected one.
+_APPEND_IF_LAST_SCRIPT = """
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local last_id = ''
+if #last > 0 then last_id = last[1][1] end
+if last_id ~= ARGV[1] then return false end
+local args = {KEYS[1]}
+if tonumber(ARGV[2]) > 0 then
+  args[#args + 1] = 'MAXLEN'
+  args[#args + 1] = ARGV[2]
+end
+args[#args + 1] = '*'
+for i = 3, #ARGV do args[#args + 1] = ARGV[i] end
+return redis.call('XADD', unpack(args))
+"""
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -93,6 +110,7 @@ class RedisStore:
         self._prefix = f"{namespace}:" if namespace else ""
         self._hit = client.register_script(_HIT_SCRIPT)
         self._incr = client.register_script(_INCR_SCRIPT)
+        self._append_if_last = client.register_script(_APPEND_IF_LAST_SCRIPT)
 
     @classmethod
     def from_url(cls, url: str, *, namespace: str = "", timeout: float = 2.0) -> RedisStore:
@@ -191,6 +209,21 @@ class RedisStore:
             self._key(stream), dict[Any, Any](fields), maxlen=max_length, approximate=False
         )
         return _text(entry_id)
+
+    @_translate_errors
+    async def stream_append_if_last(
+        self,
+        stream: str,
+        fields: Mapping[str, str],
+        *,
+        last_id: str | None,
+        max_length: int | None = None,
+    ) -> str | None:
+        args: list[str | int] = [last_id or "", max_length or 0]
+        for name, value in fields.items():
+            args += [name, value]
+        entry_id = await self._append_if_last(keys=[self._key(stream)], args=args)
+        return None if entry_id is None else _text(entry_id)
 
     @staticmethod
     def _entries(raw: Any) -> list[StreamEntry]:
