@@ -565,6 +565,9 @@ class Many2many(_X2many):
         return desc
 
 
+X2MANY = (One2many, Many2many)
+
+
 class Id(Integer):
     type = "integer"
     default_aggregator = None

@@ -253,8 +253,8 @@ class Model:
     def search_count(self, domain: Any = None, limit: int | None = None) -> int:
         from .search import search_ids
 
-        ids = search_ids(self, domain or [], limit=limit)
-        return len(ids)
+        ids = search_ids(self, domain or [], count=True)
+        return len(ids) if limit is None or limit is False else min(len(ids), int(limit))
 
     @api.model
     def search_fetch(
