@@ -162,7 +162,7 @@ def test_admin_sees_both_companies_and_narrows_with_allowed_company_ids(
 
 def test_user_cannot_switch_to_a_company_it_does_not_belong_to(service: OdooService) -> None:
     demo = login(service, "demo")
-    with pytest.raises(AccessError, match="Access to unauthorized or invalid companies."):
+    with pytest.raises(AccessError, match=r"Access to unauthorized or invalid companies\."):
         _orders(demo, {"allowed_company_ids": [ref(service, CHICAGO_COMPANY)]})
 
 

@@ -239,24 +239,28 @@ class MailThread(AbstractModel):
     ) -> int:
         """Post a message on one document and return the new ``mail.message`` id (over RPC).
 
-        Odoo checks that the user may *write* on the document (or read it for plain comments
-        made by internal users in recent versions); the simulator requires read access plus
-        write access for non-comment messages.
+        Like Odoo, posting needs write access to the document, and a plain-text body is escaped:
+        only internal users may send HTML, by passing ``body_is_html=True``.
         """
+        if not self:
+            raise ValueError(
+                "Posting a message should be done on a business document. "
+                "Use message_notify to send a notification to an user."
+            )
         self.ensure_one()
         if message_type not in {key for key, _label in MESSAGE_TYPES}:
             raise ValueError(f"Wrong value for mail.message.message_type: {message_type!r}")
         if message_type == "user_notification":
             raise ValueError("Use message_notify to send a notification to an user.")
-        self.check_access("read")
-        if message_type != "comment":
-            self.check_access("write")
+        self.check_access("write")
+        internal = not self.env.user.share
+        html_body = body if body_is_html and internal else _escape(body or "")
         subtype = self._resolve_subtype(subtype_xmlid, subtype_id, message_type)
         author = (
             self.env["res.partner"].browse(author_id) if author_id else self.env.user.partner_id
         )
         values: dict[str, Any] = {
-            "body": body if body_is_html or body.lstrip().startswith("<") else _text_to_html(body),
+            "body": html_body,
             "subject": subject or False,
             "message_type": message_type,
             "model": self._name,
@@ -384,7 +388,8 @@ class MailActivityMixin(AbstractModel):
                 raise ValidationError(f"Invalid date: {date_deadline!r}")
             date_deadline = parsed
         model = self.env["ir.model"].sudo().search([("model", "=", self._name)], limit=1)
-        self.check_access("read")
+        # scheduling on a document needs the right to change it, as in Odoo
+        self.check_access("write")
         created = self.env["mail.activity"]
         for record in self:
             values: dict[str, Any] = {
@@ -449,10 +454,15 @@ def _as_ids(values: Any) -> list[int]:
     return ids
 
 
-def _text_to_html(text: str) -> str:
-    import html
-
-    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>" if text else ""
+def _escape(text: str) -> str:
+    """Escape text for an HTML body the way ``markupsafe.escape`` does."""
+    return (
+        text.replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
 
 
 def _to_base64(content: Any) -> str:
