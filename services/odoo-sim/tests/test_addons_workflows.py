@@ -141,7 +141,7 @@ def test_post_an_invoice(service: OdooService, admin: Caller) -> None:
     with pytest.raises(UserError) as caught:
         admin("account.move", "action_post", [invoice])
     assert str(caught.value) == f"The entry {posted['name']} (id {invoice}) is already posted."
-    with pytest.raises(UserError, match="You cannot delete an item linked to a posted entry."):
+    with pytest.raises(UserError, match=r"You cannot delete an item linked to a posted entry\."):
         admin("account.move", "unlink", [invoice])
 
 
@@ -270,7 +270,8 @@ def test_activity_schedule(service: OdooService, demo: Caller) -> None:
         "crm.lead", "activity_schedule", [lead], "mail.mail_activity_data_call",
         date_deadline=deadline, summary="Discuss the offer", note="<p>Bring prices</p>",
     )  # fmt: skip
-    assert isinstance(result, list) and len(result) == 1
+    assert isinstance(result, list)
+    assert len(result) == 1
     [activity] = demo(
         "mail.activity", "read", result,
         ["res_model", "res_id", "activity_type_id", "summary", "date_deadline", "user_id",
@@ -289,7 +290,7 @@ def test_activity_schedule(service: OdooService, demo: Caller) -> None:
         date_deadline=(date.today() - timedelta(days=1)).isoformat(),
     )  # fmt: skip
     assert demo("crm.lead", "read", [lead], ["activity_state"])[0]["activity_state"] == "overdue"
-    with pytest.raises(ValueError, match="External ID not found in the system: mail.nope"):
+    with pytest.raises(ValueError, match=r"External ID not found in the system: mail\.nope"):
         demo("crm.lead", "activity_schedule", [lead], "mail.nope")
     assert demo("mail.activity", "action_done", overdue) is True
 
