@@ -17,7 +17,9 @@ from tollgate_common.tenants import (
     TenantRegistry,
     TenantSpecError,
     compile_tenant,
+    load_tenant_resources,
     parse_tenant_resource,
+    write_tenant_config,
 )
 
 ACME: dict[str, Any] = {
@@ -315,3 +317,38 @@ async def test_registry_polls_in_the_background(tmp_path: Path) -> None:
         write(tmp_path / "acme.yaml", ACME)
         await asyncio.wait_for(changed.wait(), timeout=10)
     assert registry.names() == ["acme"]
+
+
+async def test_resources_compiled_and_published_the_way_the_local_stack_does(
+    tmp_path: Path,
+) -> None:
+    specs, published = tmp_path / "specs", tmp_path / "published"
+    specs.mkdir()
+    (specs / "both.yaml").write_text(yaml.safe_dump_all([ACME, globex()]))
+    (specs / "notes.txt").write_text("ignored")
+
+    registry = TenantRegistry(DirectorySource(published))
+    for name, spec in load_tenant_resources(specs):
+        config = compile_tenant(name, spec, endpoint_base="http://h", worker_address="w:1")
+        write_tenant_config(published, config)
+    await registry.refresh()
+
+    assert registry.names() == ["acme", "globex"]
+    assert sorted(p.name for p in published.iterdir()) == ["acme.json", "globex.json"]
+
+
+def test_loading_resources_reports_every_problem_of_every_file(tmp_path: Path) -> None:
+    write(tmp_path / "a.yaml", with_change("spec.worker.replicas", 0))
+    write(tmp_path / "b.yaml", with_change("spec.access.mode", "admin"))
+    write(tmp_path / "c.yaml", ACME)
+    write(tmp_path / "d.yaml", ACME)
+
+    with pytest.raises(TenantSpecError) as caught:
+        load_tenant_resources(tmp_path)
+
+    paths = [path for path, _ in caught.value.problems]
+    assert paths == [
+        "a.yaml: spec.worker.replicas",
+        "b.yaml: spec.access.mode",
+        "d.yaml: metadata.name",
+    ]

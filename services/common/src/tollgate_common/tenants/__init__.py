@@ -1,6 +1,7 @@
 """Tenants: the `OdooTenant` spec, the compiled `TenantConfig` and the registry services read."""
 
 from tollgate_common.tenants.config import TenantConfig, compile_tenant
+from tollgate_common.tenants.files import load_tenant_resources, write_tenant_config
 from tollgate_common.tenants.registry import (
     CompileOptions,
     DirectorySource,
@@ -27,6 +28,8 @@ __all__ = [
     "TenantSpec",
     "TenantSpecError",
     "compile_tenant",
+    "load_tenant_resources",
     "parse_tenant_resource",
     "parse_tenant_spec",
+    "write_tenant_config",
 ]
