@@ -337,10 +337,10 @@ class OdooService:
         }
 
     def render_report(self, db: str, uid: int, report_name: str, ids: list[int]) -> bytes:
-        from .addons import report
+        from .addons.report import render
 
         env = self.env(db, uid)
-        result: bytes = report.render(env, report_name, list(ids))
+        result: bytes = render(env, report_name, list(ids))
         return result
 
 

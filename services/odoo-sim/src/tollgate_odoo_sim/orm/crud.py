@@ -59,7 +59,8 @@ def _integrity_error(model: Model, field: Field) -> ValidationError:
     return ValidationError(
         "The operation cannot be completed:\n"
         "- Create/update: a mandatory field is not set.\n"
-        "- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n"
+        "- Delete: another model requires the record being deleted. "
+        "If possible, archive it instead.\n\n"
         f"Model: {model._description or model._name} ({model._name})\n"
         f"Field: {field.string} ({field.name})\n"
     )

@@ -123,17 +123,17 @@ class Field:
                 label = name[:-4]
             self.string = label.replace("_", " ").title() if name != "id" else "ID"
 
-    def __set_name__(self, owner: type, name: str) -> None:
+    def __set_name__(self, owner: object, name: str) -> None:
         self._setup_name(name)
 
     def merged(self, other: Field | None = None) -> Field:
         """A fresh copy of this field, overridden by what *other* declares (extensions)."""
         attrs = dict(self.declared)
-        cls: type[Field] = type(self)
+        cls: type[Field] = self.__class__
         if other is not None:
-            if type(other) is not type(self):
+            if other.__class__ is not self.__class__:
                 attrs = {}
-                cls = type(other)
+                cls = other.__class__
             attrs.update(other.declared)
             if "selection_add" in other.declared and isinstance(self, Selection):
                 attrs["selection"] = self._merge_selection(other.declared["selection_add"])
@@ -155,7 +155,7 @@ class Field:
 
     # -- descriptor ----------------------------------------------------------------------------
 
-    def __get__(self, record: Model | None, owner: type | None = None) -> Any:
+    def __get__(self, record: Model | None, owner: object = None) -> Any:
         if record is None:
             return self
         return record._get_field(self)
@@ -241,7 +241,7 @@ class Boolean(Field):
 
 class Integer(Field):
     type = "integer"
-    default_aggregator = "sum"
+    default_aggregator: ClassVar[str | None] = "sum"
 
     def empty(self) -> Any:
         return 0
@@ -462,7 +462,7 @@ class Selection(Field):
 
 
 class _Relational(Field):
-    positional = ("comodel_name", "string")
+    positional: ClassVar[tuple[str, ...]] = ("comodel_name", "string")
 
     def _apply(self, attrs: dict[str, Any]) -> None:
         super()._apply(attrs)
@@ -570,7 +570,7 @@ X2MANY = (One2many, Many2many)
 
 class Id(Integer):
     type = "integer"
-    default_aggregator = None
+    default_aggregator: ClassVar[str | None] = None
 
     def description(self, model: Model) -> dict[str, Any]:
         desc = super().description(model)

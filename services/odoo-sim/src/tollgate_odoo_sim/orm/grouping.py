@@ -29,7 +29,20 @@ AGGREGATES = (
     "bool_and",
     "bool_or",
 )
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 @dataclass(frozen=True)
@@ -188,28 +201,28 @@ def _group_records(
             value = raw_value(record, gb.field)
             options = list(value) if isinstance(value, tuple) else [value]
             options = [gb.bucket(v) for v in options] or [False]
-            keys = [prefix + [option] for prefix in keys for option in options]
+            keys = [[*prefix, option] for prefix in keys for option in options]
         for key in keys:
             groups.setdefault(tuple(key), []).append(rid)
     return groups
 
 
 def _value_sort_key(model: Model, gb: GroupBy) -> Callable[[Any], Any]:
-    if isinstance(gb.field, fields.Many2one | fields.Many2many):
-        comodel = model.env[gb.field.comodel_name].sudo()  # type: ignore[attr-defined]
-        ordered = (
-            domains.sort_ids(
-                _source(model),
-                gb.field.comodel_name,
-                list(model.env.registry.tables[gb.field.comodel_name].rows),  # type: ignore[attr-defined]
-            )
-            if len(model.env.registry.tables[gb.field.comodel_name].rows) < 50_000
-            else []
-        )  # type: ignore[attr-defined]
-        rank = {rid: pos for pos, rid in enumerate(ordered)}
-        del comodel
-        return lambda value: (value is False, rank.get(value, value or 0))
+    field = gb.field
+    if isinstance(field, fields.Many2one | fields.Many2many):
+        comodel = field.comodel_name
+        # groups of a relation are ordered by the comodel's own _order, like Odoo does
+        rank = {rid: pos for pos, rid in enumerate(_comodel_order(model, comodel))}
+        return lambda value: (value is False, rank.get(value, 0))
     return lambda value: (value is False, value if value is not False else 0)
+
+
+def _comodel_order(model: Model, comodel: str) -> list[int]:
+    from .search import _ordered, source_for
+
+    target = model.env(su=True)[comodel]
+    rows = list(model.env.registry.tables[comodel].rows)
+    return _ordered(target, source_for(target), rows, target._order)
 
 
 def _source(model: Model) -> Any:
@@ -232,7 +245,7 @@ def _group_value(model: Model, gb: GroupBy, value: Any, *, formatted: bool) -> A
             ]
         return label
     if isinstance(gb.field, fields.Many2one | fields.Many2many):
-        name = model.env[gb.field.comodel_name].sudo().browse(value).display_name  # type: ignore[attr-defined]
+        name = model.env[gb.field.comodel_name].sudo().browse(value).display_name
         return [value, name]
     return gb.field.convert_to_read(value, model)
 
@@ -302,12 +315,20 @@ def _sort_groups(
     for target, descending in reversed(keys):
         if isinstance(target, int):
             sorter = sorters[target]
-            rows.sort(key=lambda row, t=target, s=sorter: s(row[0][t]), reverse=descending)
+            rows.sort(key=_by_group_value(sorter, target), reverse=descending)
         else:
-            rows.sort(
-                key=lambda row, t=target: (row[2].get(t) is None, row[2].get(t) or 0),
-                reverse=descending,
-            )
+            rows.sort(key=_by_aggregate(target), reverse=descending)
+
+
+Row = tuple[tuple[Any, ...], list[int], dict[str, Any]]
+
+
+def _by_group_value(sorter: Callable[[Any], Any], position: int) -> Callable[[Row], Any]:
+    return lambda row: sorter(row[0][position])
+
+
+def _by_aggregate(alias: str) -> Callable[[Row], Any]:
+    return lambda row: (row[2].get(alias) is None, row[2].get(alias) or 0)
 
 
 def read_group(
@@ -339,7 +360,7 @@ def read_group(
     rows = _compute_groups(
         model, domain, groupbys, [*aggregates, Aggregate(count_key, None, "count")]
     )
-    _sort_groups(model, rows, groupbys, orderby or None)
+    _sort_groups(model, rows, groupbys, orderby if isinstance(orderby, str) else None)
     if offset:
         rows = rows[int(offset) :]
     if limit:
@@ -435,7 +456,7 @@ def _apply_having(
             elif item == "!":
                 stack.append(not stack.pop())
             else:
-                left, operator, right = item
+                left, operator, right = tuple(item)
                 if left not in values or operator not in compare:
                     raise ValueError(f"Invalid having clause {item!r}")
                 stack.append(bool(compare[operator](values[left], right)))

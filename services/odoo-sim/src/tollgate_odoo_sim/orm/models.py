@@ -186,7 +186,7 @@ class Model:
                 field = recs._fields[name]
                 values = [rec._get_field(field) for rec in recs]
                 if field.is_relational:
-                    comodel = self.env[field.comodel_name]  # type: ignore[attr-defined]
+                    comodel = self.env[field.comodel_name]
                     ids: list[int] = []
                     for value in values:
                         ids.extend(value._ids)
@@ -314,7 +314,7 @@ class Model:
         rec_name = self._rec_name_field()
         if not rec_name:
             raise ValueError(f"Cannot execute name_create, no _rec_name defined on {self._name}")
-        record = self.create({rec_name: name})
+        record = self.create([{rec_name: name}])
         return [record.id, record.display_name]
 
     @api.model
@@ -355,14 +355,14 @@ class Model:
 
     def toggle_active(self) -> bool:
         for record in self:
-            record.write({"active": not record.active})  # type: ignore[attr-defined]
+            record.write({"active": not record.active})
         return True
 
     def action_archive(self) -> bool:
-        return self.filtered(lambda rec: rec.active).write({"active": False})
+        return bool(self.filtered(lambda rec: rec.active).write({"active": False}))
 
     def action_unarchive(self) -> bool:
-        return self.filtered(lambda rec: not rec.active).write({"active": True})
+        return bool(self.filtered(lambda rec: not rec.active).write({"active": True}))
 
     @api.model
     def check_access_rights(self, operation: str, raise_exception: bool = True) -> bool:
@@ -429,11 +429,11 @@ class Model:
         for record in self:
             if rec_name:
                 field = record._fields[rec_name]
-                record.display_name = field.convert_to_display_name(  # type: ignore[attr-defined]
+                record.display_name = field.convert_to_display_name(
                     record._read_stored(field), record
                 )
             else:
-                record.display_name = f"{record._name},{record.id}"  # type: ignore[attr-defined]
+                record.display_name = f"{record._name},{record.id}"
 
     def _read_stored(self, field: Field) -> Any:
         from .values import raw_value

@@ -80,10 +80,8 @@ def _walk_back(registry: Registry, hops: Sequence[Hop], ids: Iterable[int]) -> s
             current = {rid for target in current for rid in index.get(target, ())}
         elif isinstance(field, fields.One2many):
             rows = registry.tables[field.comodel_name].rows
-            current = {rows[c].get(field.inverse_name) for c in current if c in rows} - {
-                False,
-                None,
-            }  # type: ignore[misc]
+            parents = (rows[c].get(field.inverse_name) for c in current if c in rows)
+            current = {parent for parent in parents if parent}
         elif isinstance(field, fields.Many2many) and field.store:
             relation = registry.relation(field)
             current = {

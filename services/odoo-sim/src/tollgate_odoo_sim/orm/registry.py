@@ -28,7 +28,7 @@ def _table_name(model: str) -> str:
 
 
 def _module_of(cls: type[Model]) -> str:
-    """Odoo module name of a declaration: the last part of the Python module (``...addons.sale``)."""
+    """Odoo module of a declaration: the last part of its Python module (``...addons.sale``)."""
     module = cls.__module__.rsplit(".", 1)[-1]
     return "base" if module in ("base_models", "__main__") else module
 

@@ -50,9 +50,8 @@ def _eval(node: ast.AST, names: Mapping[str, Any]) -> Any:
         return _eval(node.left, names) + _eval(node.right, names)
     if isinstance(node, ast.Attribute):
         owner = _eval(node.value, names)
-        if isinstance(owner, Model):
-            if node.attr in ("id", "ids") or node.attr in owner._fields:
-                return getattr(owner, node.attr)
+        if isinstance(owner, Model) and (node.attr in ("id", "ids") or node.attr in owner._fields):
+            return getattr(owner, node.attr)
         raise UnsafeExpression(f"attribute {node.attr!r} is not allowed in a rule domain")
     if isinstance(node, ast.Call) and not node.keywords:
         func = node.func

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import AccessError
+from . import fields
 from .safe_eval import safe_eval_domain
 
 if TYPE_CHECKING:
@@ -51,9 +52,9 @@ def user_group_ids(registry: Registry, uid: int) -> frozenset[int]:
         if users is None or uid not in registry.tables["res.users"].rows:
             return frozenset()
         field = users._fields.get("group_ids") or users._fields.get("groups_id")
-        if field is None:
+        if not isinstance(field, fields.Many2many):
             return frozenset()
-        direct = registry.relation(field).linked(field.column1 or "", uid)  # type: ignore[arg-type]
+        direct = registry.relation(field).linked(field.column1 or "", uid)
         groups = registry.models["res.groups"]
         implied = groups._fields.get("implied_ids")
         seen: set[int] = set()
@@ -63,8 +64,8 @@ def user_group_ids(registry: Registry, uid: int) -> frozenset[int]:
             if gid in seen:
                 continue
             seen.add(gid)
-            if implied is not None:
-                todo.extend(registry.relation(implied).linked(implied.column1 or "", gid))  # type: ignore[arg-type]
+            if isinstance(implied, fields.Many2many):
+                todo.extend(registry.relation(implied).linked(implied.column1 or "", gid))
         return frozenset(seen)
 
     result: frozenset[int] = _per_generation(registry, f"groups:{uid}", build)
@@ -77,7 +78,7 @@ def has_group(registry: Registry, uid: int, xmlid: str) -> bool:
 
 
 def _model_ids(registry: Registry) -> dict[int, str]:
-    return {rid: row.get("model") for rid, row in registry.tables["ir.model"].rows.items()}
+    return {rid: str(row.get("model")) for rid, row in registry.tables["ir.model"].rows.items()}
 
 
 def _access_rows(registry: Registry) -> dict[str, list[dict[str, Any]]]:
@@ -212,7 +213,7 @@ def rule_filter(model: Model, operation: str, ids: Iterable[int]) -> list[int]:
 
 
 def check_record_rules(records: Model, operation: str) -> None:
-    """Odoo's ``check_access_rule``: AccessError for hidden records, MissingError for deleted ones."""
+    """Odoo's ``check_access_rule``: AccessError for hidden records, MissingError for gone ones."""
     env = records.env
     if env.su or not records._ids:
         return

@@ -95,7 +95,7 @@ class Table:
 
     def insert(self, record_id: int, row: dict[str, Any]) -> None:
         self.rows[record_id] = {}
-        self.journal.record(lambda: self._drop(record_id))
+        self.journal.record(lambda: self._forget(record_id))
         for column, value in row.items():
             self.set_value(record_id, column, value)
 
@@ -110,6 +110,9 @@ class Table:
             if target:
                 index.get(target, set()).discard(record_id)
         return row
+
+    def _forget(self, record_id: int) -> None:
+        self._drop(record_id)
 
     def _undelete(self, record_id: int, row: dict[str, Any]) -> None:
         self.rows[record_id] = row
