@@ -13,7 +13,7 @@ class Settings(GrpcServerSettings):
     model_config = SettingsConfigDict(env_prefix="TOLLGATE_AUTH_")
 
     tenants_dir: Path = Field(
-        description="Directory of compiled tenant configs (*.json) or OdooTenant resources."
+        description="Directory of compiled tenant configs (*.json, from tollgate dev or operator)."
     )
     tenant_poll_interval: float = Field(
         default=2.0, gt=0, description="Seconds between two looks at the tenant directory."
