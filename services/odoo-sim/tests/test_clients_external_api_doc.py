@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tollgate_odoo_sim.addons.demo import DemoUser
 
+
 SCRIPT = Path(__file__).with_name("external_api_doc_example.py")
 
 

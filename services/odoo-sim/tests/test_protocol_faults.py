@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from tollgate_odoo_sim.service import OdooService
 
 
+# Client libraries (and xmlrpc.client itself) drop keep-alive sockets without closing them.
+pytestmark = [
+    pytest.mark.usefixtures("collect_client_sockets"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+]
+
+
 @pytest.mark.parametrize(
     "settings",
     [
