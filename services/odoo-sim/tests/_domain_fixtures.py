@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tollgate_odoo_sim.domain import FieldInfo
+from tollgate_odoo_sim.exceptions import MissingError
 
 
 @dataclass
@@ -34,7 +35,10 @@ class MemorySource:
     def value(self, model: str, record_id: int, name: str) -> Any:
         info = self.models[model].fields[name]
         default: Any = () if info.x2many else False
-        return self.models[model].records[record_id].get(name, default)
+        record = self.models[model].records.get(record_id)
+        if record is None:
+            raise MissingError("Record does not exist or has been deleted.")
+        return record.get(name, default)
 
     def ids(self, model: str) -> Iterable[int]:
         return list(self.models[model].records)

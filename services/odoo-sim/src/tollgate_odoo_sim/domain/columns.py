@@ -71,6 +71,8 @@ def _widen_date(right: Any, operator: str) -> Any:
 
 def _comparison(get: Getter, field_type: str, operator: str, right: Any) -> Pred:
     operand = column_key(field_type, right)
+    if operand is None:  # compared with NULL: unknown for every record
+        return lambda _rid: None
 
     def key(rid: int) -> Any:
         return stored_key(field_type, get(rid))

@@ -54,7 +54,8 @@ class DomainSource(Protocol):
     def value(self, model: str, record_id: int, name: str) -> Any:
         """The stored value: a scalar, False/None when unset, a many2one id or False, a
         tuple of ids for x2many; dates and datetimes as ``date``/``datetime`` or as Odoo's
-        strings ("YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS")."""
+        strings ("YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS"). A record that does not exist raises
+        ``MissingError``, as reading it does in Odoo (``('id', 'parent_of', 999)`` does)."""
 
     def ids(self, model: str) -> Iterable[int]:
         """Every candidate record id (the ORM applies active_test and access rules)."""

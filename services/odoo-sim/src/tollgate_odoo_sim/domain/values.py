@@ -52,17 +52,16 @@ def datetime_key(value: Any) -> str | None:
 
 
 def number_key(value: Any, field_type: str) -> int | float | None:
-    """An operand for a numeric column, converted as Odoo's convert_to_column does."""
-    if is_unset(value):
-        return None
-    if isinstance(value, int | float):
-        return value
-    if field_type in ("integer", "many2one"):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return float(value)
-    return float(value)
+    """A numeric operand converted as Odoo's ``convert_to_column`` does.
+
+    Integer and float columns turn False into 0 (``int(value or 0)``), so ``('qty', '<', False)``
+    means ``qty < 0``; a many2one keeps its raw id and False is NULL.
+    """
+    if field_type == "integer":
+        return int(value or 0)
+    if field_type in ("float", "monetary"):
+        return float(value or 0.0)
+    return None if is_unset(value) else value
 
 
 def string_key(value: Any) -> str | None:
