@@ -46,7 +46,8 @@ def test_missing_required_field_is_odoos_not_null_message(world: World) -> None:
     assert str(info.value) == (
         "The operation cannot be completed:\n"
         "- Create/update: a mandatory field is not set.\n"
-        "- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n"
+        "- Delete: another model requires the record being deleted. "
+        "If possible, archive it instead.\n\n"
         "Model: Test Partner (test.partner)\n"
         "Field: Full Name (name)\n"
     )
@@ -70,9 +71,11 @@ def test_relation_to_missing_record_is_refused(world: World) -> None:
 def test_constraint_failure_rolls_back_the_call(world: World) -> None:
     env = world.env(world.admin)
     partner = env["test.partner"].create({"name": "A", "age": 3})
-    with pytest.raises(ValidationError, match="Age cannot be negative."):
-        with world.registry.transaction():
-            partner.write({"age": -1, "email": "a@example.com"})
+    with (
+        pytest.raises(ValidationError, match=r"Age cannot be negative\."),
+        world.registry.transaction(),
+    ):
+        partner.write({"age": -1, "email": "a@example.com"})
     assert partner.age == 3
     assert partner.email is False
 

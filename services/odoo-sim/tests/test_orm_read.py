@@ -93,7 +93,7 @@ def test_read_of_deleted_ids_skips_them(world: World, people: dict[str, Any]) ->
 
 
 def test_unknown_field_in_read(world: World, people: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match="Invalid field 'nope' on model 'test.partner'"):
+    with pytest.raises(ValueError, match=r"Invalid field 'nope' on model 'test\.partner'"):
         world.env(world.admin)["test.partner"].browse(people["ann"].id).read(["nope"])
 
 

@@ -31,7 +31,7 @@ def test_model_access_error_lists_the_groups_that_would_allow_it(world: World) -
 
 
 def test_no_access_row_means_no_access(world: World) -> None:
-    with pytest.raises(AccessError, match="No group currently allows this operation."):
+    with pytest.raises(AccessError, match=r"No group currently allows this operation\."):
         world.env(world.user)["ir.rule"].search([])
 
 
@@ -53,7 +53,8 @@ def test_group_rules_union_and_own_documents(world: World) -> None:
         demo.browse(theirs.id).read(["name"])
     assert str(info.value).startswith(
         "Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n"
-        f"Sorry, {world.env(world.user).user.display_name} (id={world.user}) doesn't have 'read' access to:\n"
+        f"Sorry, {world.env(world.user).user.display_name} (id={world.user}) "
+        "doesn't have 'read' access to:\n"
         "- Test Partner (test.partner)\n\n"
     )
     with pytest.raises(AccessError, match="doesn't have 'write' access"):
@@ -65,9 +66,11 @@ def test_group_rules_union_and_own_documents(world: World) -> None:
 
 def test_created_record_must_satisfy_the_rules(world: World) -> None:
     demo = world.env(world.user)["test.partner"]
-    with pytest.raises(AccessError, match="doesn't have 'create' access"):
-        with world.registry.transaction():
-            demo.create({"name": "for someone else", "user_id": world.manager})
+    with (
+        pytest.raises(AccessError, match="doesn't have 'create' access"),
+        world.registry.transaction(),
+    ):
+        demo.create({"name": "for someone else", "user_id": world.manager})
     assert not world.env(world.admin)["test.partner"].search([("name", "=", "for someone else")])
 
 
@@ -85,7 +88,7 @@ def test_multi_company_rule_and_allowed_company_ids(world: World) -> None:
     assert one.id not in visible
     reader = world.env(world.reader)
     assert two.id not in reader["test.partner"].search([]).ids
-    with pytest.raises(AccessError, match="Access to unauthorized or invalid companies."):
+    with pytest.raises(AccessError, match=r"Access to unauthorized or invalid companies\."):
         world.env(world.reader, allowed_company_ids=[world.company2])["test.partner"].search([])
 
 
@@ -99,8 +102,9 @@ def test_group_restricted_fields(world: World) -> None:
     with pytest.raises(AccessError) as info:
         reader.browse(record.id).read(["secret"])
     assert str(info.value) == (
-        'You do not have enough rights to access the fields "secret" on Test Partner (test.partner). '
-        "Please contact your system administrator.\n\n(Operation: read)"
+        'You do not have enough rights to access the fields "secret" on '
+        "Test Partner (test.partner). Please contact your system administrator."
+        "\n\n(Operation: read)"
     )
     demo = world.env(world.user)["test.partner"]
     with pytest.raises(AccessError, match=r"\(Operation: write\)"):

@@ -44,7 +44,7 @@ def test_inactive_user_cannot_log_in() -> None:
 
 
 def test_passwords_are_stored_hashed() -> None:
-    _service_, world = _service()
+    world = _service()[1]
     assert all("demo" not in hashed for hashed in world.registry.passwords.values())
 
 
@@ -153,7 +153,7 @@ def test_refusals_as_each_version_words_them(series: str, private: str, missing:
     with pytest.raises(AttributeError) as unknown:
         service.execute_kw("odoo", world.admin, "test.order", "fly", [[]], {})
     assert str(unknown.value) == missing
-    with pytest.raises(UserError, match="Object no.such.model doesn't exist"):
+    with pytest.raises(UserError, match=r"Object no\.such\.model doesn't exist"):
         service.execute_kw("odoo", world.admin, "no.such.model", "search", [[]], {})
     for plumbing in ("sudo", "with_user", "browse_records"):
         with pytest.raises((AccessError, AttributeError)):
@@ -252,3 +252,31 @@ def test_demo_service_smoke() -> None:
         service.execute_kw("odoo", uid, "res.partner", "name_search", ["Smoke"], {"limit": 5})[0][0]
         == partner
     )
+
+
+@pytest.mark.parametrize(("series", "expect_list"), [("17.0", False), ("18.0", True)])
+def test_copy_return_shape_per_version(series: str, expect_list: bool) -> None:
+    service, world = _service(series)
+    partner = service.execute_kw("odoo", world.admin, "test.partner", "create", [{"name": "P"}], {})
+    copied = service.execute_kw("odoo", world.admin, "test.partner", "copy", [[partner]], {})
+    assert isinstance(copied, list) is expect_list
+
+
+def test_limit_zero_means_no_limit() -> None:
+    service, world = _service()
+    service.execute_kw(
+        "odoo", world.admin, "test.partner", "create", [[{"name": "A"}, {"name": "B"}]], {}
+    )
+    assert (
+        len(service.execute_kw("odoo", world.admin, "test.partner", "search", [[]], {"limit": 0}))
+        == 2
+    )
+
+
+def test_json2_create_rejects_unknown_parameters() -> None:
+    service, world = _service("19.0")
+    with pytest.raises(HTTPError) as info:
+        service.call_json2(
+            "odoo", world.admin, "test.partner", "create", {"vals_list": [], "bogus": 1}
+        )
+    assert info.value.status == HTTPStatus.UNPROCESSABLE_ENTITY

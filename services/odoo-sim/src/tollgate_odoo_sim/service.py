@@ -245,6 +245,9 @@ class OdooService:
                 ids, rest = args[0], args[1:]
                 recs = records.browse(_ids_arg(ids))
                 result = func(recs, *rest, **kwargs)
+                if method == "copy" and self.version.major < 18 and isinstance(result, Model):
+                    # Odoo 17's copy() is @api.returns('self', lambda value: value.id)
+                    return result.id
         return serialize(result)
 
     @staticmethod

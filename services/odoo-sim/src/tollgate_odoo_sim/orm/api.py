@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -21,14 +22,12 @@ def model(func: F) -> F:
 def model_create_multi(func: F) -> F:
     """``create`` taking a list of values; a single dict is wrapped into a list."""
 
+    @functools.wraps(func)
     def create(self: Any, vals_list: Any = None, *args: Any, **kwargs: Any) -> Any:
         if isinstance(vals_list, Mapping):
             vals_list = [vals_list]
         return func(self, vals_list or [], *args, **kwargs)
 
-    create.__name__ = func.__name__
-    create.__qualname__ = func.__qualname__
-    create.__doc__ = func.__doc__
     create._api = API_MODEL_CREATE  # type: ignore[attr-defined]
     return create  # type: ignore[return-value]
 

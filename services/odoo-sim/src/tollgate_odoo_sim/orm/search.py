@@ -140,7 +140,8 @@ def search_ids(
 
     domains.normalize(domain)
     check_model_access(model, operation)
-    if order is not None and not isinstance(order, str):
+    # Odoo falls back to _order for any falsy order (odoo-client-lib sends order=False).
+    if order not in (None, False) and not isinstance(order, str):
         raise ValueError(f"Invalid 'order' specification: {order!r}")
     source = source_for(model)
     name = model._name
@@ -155,7 +156,7 @@ def search_ids(
     ids = _ordered(model, source, ids, order or model._order)
     if offset:
         ids = ids[int(offset) :]
-    if limit is not None and limit is not False:
+    if limit:  # Odoo treats limit=0 (like None/False) as "no limit"
         ids = ids[: int(limit)]
     return list(ids)
 
