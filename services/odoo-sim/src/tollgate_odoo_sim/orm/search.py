@@ -131,7 +131,7 @@ def search_ids(
     domain: Any,
     offset: int = 0,
     limit: int | None = None,
-    order: str | None = None,
+    order: str | bool | None = None,
     operation: str = "read",
     count: bool = False,
 ) -> list[int]:
@@ -141,7 +141,7 @@ def search_ids(
     domains.normalize(domain)
     check_model_access(model, operation)
     # Odoo falls back to _order for any falsy order (odoo-client-lib sends order=False).
-    if order not in (None, False) and not isinstance(order, str):
+    if order is not None and order is not False and not isinstance(order, str):
         raise ValueError(f"Invalid 'order' specification: {order!r}")
     source = source_for(model)
     name = model._name
