@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 import pytest
+from google.protobuf import wrappers_pb2
 from tollgate.v1 import common_pb2
 from tollgate_common.errors import ErrorCode, TollgateError, abort, from_rpc_error, rpc_errors
 from tollgate_common.grpc_channel import call_timeout, create_channel
@@ -164,3 +166,41 @@ def test_every_code_maps_to_a_proto_reason_and_back() -> None:
         if name != "ERROR_REASON_UNSPECIFIED"
     }
     assert proto_reasons == {code.value for code in ErrorCode}
+
+
+async def test_errors_in_streaming_handlers_are_structured_too() -> None:
+    async def count_then_refuse(
+        request: wrappers_pb2.StringValue, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[wrappers_pb2.StringValue]:
+        yield wrappers_pb2.StringValue(value="1")
+        raise LIMITED
+
+    def register(server: grpc.aio.Server) -> None:
+        handler = grpc.unary_stream_rpc_method_handler(
+            count_then_refuse,
+            request_deserializer=wrappers_pb2.StringValue.FromString,
+            response_serializer=wrappers_pb2.StringValue.SerializeToString,
+        )
+        server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler("tollgate.test.Stream", {"Count": handler}),)
+        )
+
+    received: list[str] = []
+    async with (
+        running_grpc_server(register) as server,
+        create_channel(server.address) as channel,
+    ):
+        count = channel.unary_stream(
+            "/tollgate.test.Stream/Count",
+            request_serializer=wrappers_pb2.StringValue.SerializeToString,
+            response_deserializer=wrappers_pb2.StringValue.FromString,
+        )
+
+        async def read_all() -> None:
+            async for item in count(wrappers_pb2.StringValue()):
+                received.append(item.value)
+
+        with pytest.raises(TollgateError) as caught, rpc_errors("policy"):
+            await read_all()
+    assert received == ["1"]
+    assert same_error(caught.value, LIMITED)

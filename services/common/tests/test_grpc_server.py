@@ -115,3 +115,19 @@ async def test_serve_runs_until_sigterm_then_stops() -> None:
         with pytest.raises(TollgateError) as caught, rpc_errors("echo"):
             await call_echo(channel, "down")
     assert caught.value.code is ErrorCode.UNAVAILABLE
+
+
+async def test_health_watch_streams_status_changes() -> None:
+    async with (
+        running_grpc_server(echo_service(shout), service_names=[ECHO_SERVICE]) as server,
+        create_channel(server.address, default_deadline=30) as channel,
+    ):
+        watch = health_pb2_grpc.HealthStub(channel).Watch(
+            health_pb2.HealthCheckRequest(service=ECHO_SERVICE)
+        )
+        first = await watch.read()
+        await server.set_serving(ECHO_SERVICE, False)
+        second = await watch.read()
+        watch.cancel()
+    assert first.status == health_pb2.HealthCheckResponse.SERVING
+    assert second.status == health_pb2.HealthCheckResponse.NOT_SERVING

@@ -11,6 +11,7 @@ from typing import Any
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
@@ -206,3 +207,20 @@ def test_configure_telemetry_exits_with_one_line_on_bad_otel_settings() -> None:
         "front: invalid configuration: OTEL_EXPORTER_OTLP_PROTOCOL: 'carrier' is not supported; "
         "use one of grpc, http/protobuf\n"
     )
+
+
+async def test_health_probes_are_not_traced() -> None:
+    server_provider, server_spans = provider_with_memory("policy")
+
+    async with (
+        running_grpc_server(
+            echo_service(lambda text, context: asyncio.sleep(0, text)),
+            service_names=[ECHO_SERVICE],
+            tracer_provider=server_provider,
+        ) as server,
+        create_channel(server.address) as channel,
+    ):
+        await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest())
+        await call_echo(channel, "x")
+
+    assert [span.name for span in server_spans.get_finished_spans()] == [f"/{ECHO_SERVICE}/Say"]

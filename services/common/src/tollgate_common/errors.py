@@ -9,6 +9,7 @@ clear errors for a peer that is down or too slow, which never carry a structured
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -217,7 +218,7 @@ def _is_grpc_control_flow(exc: Exception) -> bool:
 Behavior = Callable[[Any, Any], Any]
 
 
-def _wrap_unary_response(behavior: Behavior) -> Behavior:
+def _wrap_coroutine(behavior: Behavior) -> Behavior:
     async def wrapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
         try:
             return await behavior(request, context)
@@ -229,7 +230,7 @@ def _wrap_unary_response(behavior: Behavior) -> Behavior:
     return wrapped
 
 
-def _wrap_stream_response(behavior: Behavior) -> Behavior:
+def _wrap_async_generator(behavior: Behavior) -> Behavior:
     async def wrapped(
         request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Any]:
@@ -242,6 +243,16 @@ def _wrap_stream_response(behavior: Behavior) -> Behavior:
             await _abort_for(exc, context)
 
     return wrapped
+
+
+def _wrap(behavior: Behavior) -> Behavior | None:
+    """A wrapper of the same kind, since grpc.aio dispatches on it: a coroutine function (unary
+    or ``context.write`` streaming) or an async generator function. Sync handlers are left alone."""
+    if inspect.isasyncgenfunction(behavior):
+        return _wrap_async_generator(behavior)
+    if inspect.iscoroutinefunction(behavior):
+        return _wrap_coroutine(behavior)
+    return None
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):
@@ -257,24 +268,23 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return None
-        options: dict[str, Any] = {
-            "request_deserializer": handler.request_deserializer,
-            "response_serializer": handler.response_serializer,
-        }
-        if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary_response(handler.unary_unary), **options
+        kinds = (
+            ("unary_unary", grpc.unary_unary_rpc_method_handler),
+            ("unary_stream", grpc.unary_stream_rpc_method_handler),
+            ("stream_unary", grpc.stream_unary_rpc_method_handler),
+            ("stream_stream", grpc.stream_stream_rpc_method_handler),
+        )
+        for attribute, make_handler in kinds:
+            behavior = getattr(handler, attribute)
+            if behavior is None:
+                continue
+            wrapped = _wrap(behavior)
+            if wrapped is None:
+                return handler
+            new_handler: grpc.RpcMethodHandler[Any, Any] = make_handler(
+                wrapped,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
             )
-        if handler.stream_unary is not None:
-            return grpc.stream_unary_rpc_method_handler(
-                _wrap_unary_response(handler.stream_unary), **options
-            )
-        if handler.unary_stream is not None:
-            return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream_response(handler.unary_stream), **options
-            )
-        if handler.stream_stream is not None:
-            return grpc.stream_stream_rpc_method_handler(
-                _wrap_stream_response(handler.stream_stream), **options
-            )
+            return new_handler
         return handler

@@ -13,9 +13,10 @@ factory install.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import grpc
@@ -158,14 +159,57 @@ def get_tracer(name: str, tracer_provider: trace.TracerProvider | None = None) -
     return trace.get_tracer(name, tracer_provider=tracer_provider)
 
 
+# Probes and tooling, not work: Kubernetes' grpc probes would otherwise fill traces.
+_UNTRACED_SERVICE_PREFIXES = ("grpc.health.v1.", "grpc.reflection.")
+
+
+def _traced(details: grpc.HandlerCallDetails) -> bool:
+    service = details.method.lstrip("/").partition("/")[0]
+    return not service.startswith(_UNTRACED_SERVICE_PREFIXES)
+
+
+def _is_write_style_stream(handler: grpc.RpcMethodHandler[Any, Any]) -> bool:
+    behavior = handler.unary_stream or handler.stream_stream
+    return behavior is not None and inspect.iscoroutinefunction(behavior)
+
+
+class _TracingServerInterceptor(grpc.aio.ServerInterceptor):
+    """OpenTelemetry's aio server interceptor, minus what it cannot handle.
+
+    It iterates every streaming handler as an async generator, which breaks handlers that stream
+    with ``await context.write()`` (grpc's own health ``Watch`` is one), so those are passed
+    through untraced, as are health and reflection calls.
+    """
+
+    def __init__(self, tracer_provider: trace.TracerProvider | None) -> None:
+        self._inner: grpc.aio.ServerInterceptor = otel_grpc.aio_server_interceptor(  # type: ignore[no-untyped-call]
+            tracer_provider=tracer_provider
+        )
+
+    async def intercept_service(
+        self,
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
+        ],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        handler = await continuation(handler_call_details)
+        if handler is None or not _traced(handler_call_details) or _is_write_style_stream(handler):
+            return handler
+
+        async def resolved(
+            _details: grpc.HandlerCallDetails,
+        ) -> grpc.RpcMethodHandler[Any, Any] | None:
+            return handler
+
+        return await self._inner.intercept_service(resolved, handler_call_details)
+
+
 def server_interceptor(
     tracer_provider: trace.TracerProvider | None = None,
 ) -> grpc.aio.ServerInterceptor:
     """Continues the caller's trace in a SERVER span for each incoming call."""
-    interceptor: grpc.aio.ServerInterceptor = otel_grpc.aio_server_interceptor(  # type: ignore[no-untyped-call]
-        tracer_provider=tracer_provider
-    )
-    return interceptor
+    return _TracingServerInterceptor(tracer_provider)
 
 
 def client_interceptors(
