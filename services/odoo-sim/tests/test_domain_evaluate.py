@@ -278,3 +278,9 @@ def test_errors_are_raised_before_any_record_is_read() -> None:
     empty.models[PARTNER].records.clear()
     with pytest.raises(ValueError, match="Invalid field"):
         search(empty, [("foo", "=", 1)])
+
+
+def test_odoo_19_wording_for_unknown_fields(source: MemorySource) -> None:
+    message = "Invalid field res.country.foo in condition ('foo', '=', 1)"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        evaluate(source, PARTNER, [("country_id.foo", "=", 1)], version=19)

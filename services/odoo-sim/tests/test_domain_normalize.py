@@ -110,3 +110,46 @@ def test_invalid_leaf_inside_any_is_reported() -> None:
 def test_any_needs_a_list() -> None:
     with pytest.raises(ValueError, match="a list or tuple of domain components"):
         normalize([("a", "any", "x")])
+
+
+# Odoo 19 rewrote domains (odoo/orm/domains.py): other checks order, other wording.
+
+
+@pytest.mark.parametrize(
+    ("domain", "error", "message"),
+    [
+        ("name = x", TypeError, "Domain() invalid argument type for domain: 'name = x'"),
+        (["&", ["a", "=", 1]], ValueError, "Domain() malformed domain ['&', ['a', '=', 1]]"),
+        (["|"], ValueError, "Domain() malformed domain ['|']"),
+        (
+            [["a", "=", 1], ["b", "like"]],
+            ValueError,
+            "Domain() invalid item in domain: ['b', 'like']",
+        ),
+        (["name"], ValueError, "Domain() invalid item in domain: 'name'"),
+        ([["a", "any!", []]], ValueError, "Domain() invalid item in domain: ['a', 'any!', []]"),
+        # items are checked from the right before the arity
+        (["&", ["a", "foo", 1]], ValueError, "Invalid operator in condition ('a', 'foo', 1)"),
+        ([["", "=", 1]], TypeError, "Empty field name in condition ('', '=', 1)"),
+        ([[5, "=", 1]], TypeError, "Domain() invalid arguments: (5, '=', 1)"),
+        (
+            [["p", "any", [["x", "nope", 1]]]],
+            ValueError,
+            "Invalid operator in condition ('x', 'nope', 1)",
+        ),
+    ],
+)
+def test_odoo_19_wording(domain: Any, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        normalize(domain, version=19)
+
+
+def test_odoo_19_accepts_upper_case_operators() -> None:
+    assert normalize([["name", "ILIKE", "x"]], version=19) == [("name", "ilike", "x")]
+    with pytest.raises(ValueError, match="Invalid leaf"):
+        normalize([["name", "ILIKE", "x"]], version=18)
+
+
+def test_odoo_19_normalises_like_17() -> None:
+    domain = ["!", "&", ["a", "=", 1], ["b", "<", 2], ["c", "=", 3]]
+    assert normalize(domain, version=19) == normalize(domain, version=17)

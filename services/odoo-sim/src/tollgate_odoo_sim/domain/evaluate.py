@@ -41,20 +41,30 @@ Node = tuple[str, Any]  # ("leaf", Leaf) | ("not", Node) | ("and" | "or", list[N
 
 
 def evaluate(
-    source: DomainSource, model: str, domain: object, ids: Iterable[int] | None = None
+    source: DomainSource,
+    model: str,
+    domain: object,
+    ids: Iterable[int] | None = None,
+    *,
+    version: int = 17,
 ) -> list[int]:
-    """The ids (from *ids*, else every candidate of *model*) matching *domain*, in input order."""
-    matches = compile_domain(source, model, domain)
+    """The ids (from *ids*, else every candidate of *model*) matching *domain*, in input order.
+
+    *version* is the Odoo major version whose error wording to use (see :func:`normalize`).
+    """
+    matches = compile_domain(source, model, domain, version=version)
     candidates = source.ids(model) if ids is None else ids
     return [rid for rid in candidates if matches(rid)]
 
 
-def compile_domain(source: DomainSource, model: str, domain: object) -> Callable[[int], bool]:
+def compile_domain(
+    source: DomainSource, model: str, domain: object, *, version: int = 17
+) -> Callable[[int], bool]:
     """Validate *domain* and return a predicate over record ids of *model*.
 
     Raises ``ValueError`` (Odoo's wording) for a malformed domain or an unknown field.
     """
-    predicate = _Compiler(source).compile(model, normalize(domain))
+    predicate = _Compiler(source, version).compile(model, normalize(domain, version=version))
     return lambda rid: predicate(rid) is True
 
 
@@ -102,8 +112,9 @@ def _is_names(value: Any) -> bool:
 
 
 class _Compiler:
-    def __init__(self, source: DomainSource) -> None:
+    def __init__(self, source: DomainSource, version: int) -> None:
         self.source = source
+        self.version = version
 
     def compile(self, model: str, items: list[DomainItem]) -> Pred:
         return self._node(model, _tree(items))
@@ -124,7 +135,8 @@ class _Compiler:
         if info is None and name == "id":
             return ID_FIELD
         if info is None:
-            raise ValueError(f"Invalid field {model}.{name} in leaf {leaf}")
+            where = f"condition {leaf!r}" if self.version >= 19 else f"leaf {leaf}"
+            raise ValueError(f"Invalid field {model}.{name} in {where}")
         return info
 
     def _getter(self, model: str, name: str) -> Getter:
@@ -147,7 +159,8 @@ class _Compiler:
         if rest:
             if not info.relational:
                 raise ValueError(f"Invalid field {left!r} in domain term {leaf!r}")
-            return self._related(model, name, info, "any", normalize([(rest, operator, right)]))
+            subdomain = normalize([(rest, operator, right)], version=self.version)
+            return self._related(model, name, info, "any", subdomain)
         if operator == "=?":
             if right is None or right is False:
                 return always(True)

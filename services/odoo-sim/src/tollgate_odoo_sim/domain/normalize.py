@@ -6,9 +6,14 @@ is not cosmetic: it decides the NULL semantics (``!`` of ``('age', '<', 5)`` bec
 ``('age', '>=', 5)``, which does not match records without an age, whereas ``!`` of
 ``('name', '=', 'x')`` becomes ``!=``, which does).
 
-Errors carry Odoo's wording. One deliberate difference: Odoo *asserts* that a domain is a list or
-tuple (so a client would see ``builtins.AssertionError``); we raise ``ValueError`` with the same
-text, because the protocol layer maps builtins ValueError like Odoo maps its own domain errors.
+Errors carry Odoo's wording: 17/18 ("Invalid leaf ...", "Domain ... is syntactically not
+correct.") by default, 19 ("Invalid operator in condition ...", "Domain() malformed domain ...")
+with ``version=19``. One deliberate difference: Odoo 17/18 *assert* that a domain is a list or
+tuple (a client would see ``builtins.AssertionError``); we raise ``ValueError`` with the same text.
+
+Only the wording follows 19; the evaluation keeps 17/18's semantics. Known 19 differences not
+modelled: ``!`` of an inequality also matches NULL there, and ``!`` of a condition on a path
+stays a NOT of the whole ``any``.
 """
 
 from __future__ import annotations
@@ -72,18 +77,64 @@ DomainItem = str | Leaf
 NOT_A_LIST = "Domains to normalize must have a 'domain' form: a list or tuple of domain components"
 
 
-def normalize(domain: object) -> list[DomainItem]:
+def normalize(domain: object, *, version: int = 17) -> list[DomainItem]:
     """Validate *domain* and return it in canonical prefix form (never empty).
 
-    Raises ``ValueError`` with Odoo's message for a domain that is not a list, has the wrong
-    number of terms for its operators, or holds an invalid leaf or operator.
+    Raises ``ValueError`` with the message of Odoo *version* (its major number; 17 and 18 word
+    errors alike, 19 rewrote domains and words them differently, see :func:`_check_v19`) for a
+    domain that is not a list, has the wrong number of terms for its operators, or holds an
+    invalid leaf or operator.
     """
-    items = _explicit_prefix(domain)
+    if version >= 19:
+        domain = _check_v19(domain)
+    items = _explicit_prefix(domain, version)
     items = [_canonical_leaf(item) if isinstance(item, tuple) else item for item in items]
     items = _distribute_not(items)
     for item in items:
         _check(item)
     return items
+
+
+def _check_v19(domain: object) -> list[Any]:
+    """Odoo 19's checks, in its order (items from the right, then the arity), and its wording.
+
+    19 also accepts an upper-case operator (with a deprecation warning), which 17/18 reject;
+    the returned domain has it lower-cased.
+    """
+    if not isinstance(domain, list | tuple):
+        raise TypeError(f"Domain() invalid argument type for domain: {domain!r}")
+    checked: list[Any] = []
+    pending = 0  # terms available to the operators met so far, reading from the right
+    for item in reversed(domain):
+        if isinstance(item, list | tuple) and len(item) == 3:
+            item = _check_condition_v19(item)
+            pending += 1
+        elif isinstance(item, str) and item in ARITY:
+            if pending < ARITY[item]:
+                raise ValueError(f"Domain() malformed domain {domain!r}")
+            pending -= ARITY[item] - 1
+        else:
+            raise ValueError(f"Domain() invalid item in domain: {item!r}")
+        checked.append(item)
+    return checked[::-1]
+
+
+def _check_condition_v19(item: list[Any] | tuple[Any, ...]) -> Any:
+    left, operator, right = condition = tuple(item)
+    if not isinstance(left, str):
+        if condition in (TRUE_LEAF, FALSE_LEAF):
+            return condition
+        raise TypeError(f"Domain() invalid arguments: {condition!r}")
+    if not left:
+        raise TypeError(f"Empty field name in condition {condition!r}")
+    lowered = operator.lower() if isinstance(operator, str) else operator
+    if lowered in ("any!", "not any!"):  # internal operators, refused in a domain list
+        raise ValueError(f"Domain() invalid item in domain: {item!r}")
+    if not isinstance(lowered, str) or lowered not in ACCEPTED_OPERATORS:
+        raise ValueError(f"Invalid operator in condition {condition!r}")
+    if lowered in SUBDOMAIN_OPERATORS and isinstance(right, list | tuple):
+        right = _check_v19(right)
+    return (left, lowered, right)
 
 
 def is_leaf(item: object) -> bool:
@@ -94,7 +145,7 @@ def is_constant_leaf(item: object) -> bool:
     return isinstance(item, tuple) and item in (TRUE_LEAF, FALSE_LEAF)
 
 
-def _explicit_prefix(domain: object) -> list[Any]:
+def _explicit_prefix(domain: object, version: int) -> list[Any]:
     if not isinstance(domain, list | tuple):
         raise ValueError(NOT_A_LIST)
     if not domain:
@@ -108,7 +159,7 @@ def _explicit_prefix(domain: object) -> list[Any]:
         if isinstance(token, list | tuple):
             expected -= 1
             if len(token) == 3 and token[1] in SUBDOMAIN_OPERATORS:
-                token = (token[0], token[1], normalize(token[2]))
+                token = (token[0], token[1], normalize(token[2], version=version))
             else:
                 token = tuple(token)
         else:
