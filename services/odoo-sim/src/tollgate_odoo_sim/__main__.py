@@ -11,6 +11,7 @@ from pathlib import Path
 import uvicorn
 
 from tollgate_odoo_sim.app import create_app
+from tollgate_odoo_sim.exceptions import UserError
 from tollgate_odoo_sim.faults import FaultConfig, FaultConfigError, Faults
 from tollgate_odoo_sim.versions import SUPPORTED, parse_version
 
@@ -128,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             seed_files=args.seed,
             scale=args.scale,
         )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, UserError) as exc:
         print(f"tollgate-odoo-sim: cannot build the database: {exc}", file=sys.stderr)
         raise SystemExit(1) from exc
     app = create_app(service, Faults(fault_config))
