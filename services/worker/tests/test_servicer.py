@@ -336,3 +336,25 @@ async def test_json2_is_used_on_odoo_19(worker_key, seal, fake_odoo):
         await channel.close()
         await server.stop(None)
         await parts.client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("model", "operation", "field"),
+    [("account.move", "read", "model"), ("res.partner", "unlink", "operation")],
+)
+async def test_a_call_that_differs_from_what_policy_saw_is_refused(
+    worker, fake_odoo, model, operation, field
+):
+    request = worker_pb2.ExecuteToolRequest(
+        principal=worker.principal(),
+        call=common_pb2.ToolCall(
+            tool="search_records",
+            arguments_json=json.dumps({"model": "res.partner"}).encode(),
+            model=model,
+            operation=operation,
+        ),
+    )
+    error = await worker.error_of(worker.stub.ExecuteTool(request, timeout=5))
+    assert error.code is ErrorCode.INVALID_ARGUMENT
+    assert error.field == field
+    assert fake_odoo.requests == []

@@ -111,6 +111,7 @@ class WorkerServicer(worker_pb2_grpc.WorkerServiceServicer):
             )
         tool = self.parts.tools.get(call.tool)
         arguments = tool.parse_arguments(_json_object(call.arguments_json, "tool arguments"))
+        tool.check_authorized_as(arguments, call.model, call.operation)
         credential = self.parts.credentials.open(principal.credential, login=principal.odoo_login)
         tool_context = ToolContext(
             session=self._session(credential, context),

@@ -53,10 +53,36 @@ class ToolResult:
 
 class Tool(ABC, Generic[ArgumentsT]):
     name: ClassVar[str]
+    # The operation policy authorizes for this tool (read, create, write, unlink, execute).
+    operation: ClassVar[str]
     arguments: type[ArgumentsT]
 
     @abstractmethod
     async def run(self, context: ToolContext, arguments: ArgumentsT) -> ToolResult: ...
+
+    def target_model(self, arguments: ArgumentsT) -> str:
+        """The model the call works on ("" when none), as policy must have seen it."""
+        model = getattr(arguments, "model", "")
+        return model if isinstance(model, str) else ""
+
+    def check_authorized_as(self, arguments: ArgumentsT, model: str, operation: str) -> None:
+        """Refuse a call whose arguments do something else than what policy authorized.
+
+        Policy decides on ``ToolCall.model`` and ``ToolCall.operation``; the worker runs the
+        arguments. When the two disagree, running would bypass the decision.
+        """
+        if model and model != self.target_model(arguments):
+            raise TollgateError(
+                ErrorCode.INVALID_ARGUMENT,
+                "The call's model does not match the model in its arguments.",
+                field="model",
+            )
+        if operation and operation != self.operation:
+            raise TollgateError(
+                ErrorCode.INVALID_ARGUMENT,
+                f"{self.name} performs {self.operation!r}, not {operation!r}.",
+                field="operation",
+            )
 
     def parse_arguments(self, raw: Any) -> ArgumentsT:
         """Validated arguments, or INVALID_ARGUMENT naming the first argument at fault."""

@@ -43,6 +43,7 @@ def check_fields(model: str, requested: list[str], schema: ModelSchema) -> None:
 
 class SearchRecords(Tool[SearchRecordsArguments]):
     name: ClassVar[str] = "search_records"
+    operation: ClassVar[str] = "read"
     arguments = SearchRecordsArguments
 
     async def run(self, context: ToolContext, arguments: SearchRecordsArguments) -> ToolResult:
