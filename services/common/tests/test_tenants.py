@@ -352,3 +352,31 @@ def test_loading_resources_reports_every_problem_of_every_file(tmp_path: Path) -
         "b.yaml: spec.access.mode",
         "d.yaml: metadata.name",
     ]
+
+
+def test_approval_rules_and_ambiguous_vocabulary() -> None:
+    document = with_change(
+        "spec.policy.approvals",
+        {
+            "models": [{"model": "account.*", "operations": ["unlink"]}],
+            "approvers": ["cfo@acme.com"],
+        },
+    )
+    _, spec = parse_tenant_resource(document)
+    assert spec.policy.approvals.models[0].operations == ["unlink"]
+
+    empty = with_change(
+        "spec.policy.approvals.models", [{"model": "account.move", "operations": []}]
+    )
+    assert problems(empty)[0][0] == "spec.policy.approvals.models[0].operations"
+
+    ambiguous = with_change(
+        "spec.vocabulary", {"Customers": "res.partner", "customers": "res.users"}
+    )
+    assert problems(ambiguous) == [
+        (
+            "spec.vocabulary",
+            "'Customers' and 'customers' are the same word "
+            "(words are matched without regard to case)",
+        )
+    ]

@@ -125,11 +125,15 @@ class ToolRules(SpecModel):
     deny: list[ToolPattern] = Field(default_factory=list)
 
 
+class ApprovalModelRule(SpecModel):
+    model: ModelPattern
+    operations: Annotated[list[Operation], Field(min_length=1)]
+
+
 class ApprovalSpec(SpecModel):
-    tools: list[ToolPattern] = Field(default_factory=list)
-    models: list[ModelRule] = Field(
-        default_factory=list,
-        description="Model operations (the rule's allow list) needing approval.",
+    tools: list[ToolPattern] = Field(default_factory=list, description="Tools needing approval.")
+    models: list[ApprovalModelRule] = Field(
+        default_factory=list, description="Operations on models needing approval."
     )
     approvers: list[EmailPattern] = Field(default_factory=list)
     expires_after_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
@@ -173,5 +177,20 @@ class TenantSpec(SpecModel):
     odoo: OdooSpec
     access: AccessSpec = Field(default_factory=AccessSpec)
     policy: PolicySpec = Field(default_factory=PolicySpec)
-    vocabulary: dict[Annotated[str, Field(min_length=1)], ModelName] = Field(default_factory=dict)
+    vocabulary: dict[Annotated[str, Field(min_length=1)], ModelName] = Field(
+        default_factory=dict, description="Business words for models, e.g. customers: res.partner."
+    )
     worker: WorkerSpec = Field(default_factory=WorkerSpec)
+
+    @model_validator(mode="after")
+    def _check_vocabulary_is_unambiguous(self) -> TenantSpec:
+        seen: dict[str, str] = {}
+        for word in self.vocabulary:
+            key = word.strip().lower()
+            if key in seen:
+                raise ValueError(
+                    f"vocabulary: {seen[key]!r} and {word!r} are the same word "
+                    "(words are matched without regard to case)"
+                )
+            seen[key] = word
+        return self
