@@ -235,6 +235,13 @@ class ResPartner(Model):
                 commercial.name if commercial.is_company else partner.company_name or False
             )
 
+    @api.constrains("name", "type")
+    def _check_name(self) -> None:
+        # Odoo's SQL constraint res_partner_check_name
+        for partner in self:
+            if partner.type == "contact" and not partner.name:
+                raise ValidationError("Contacts require a name")
+
     @api.constrains("parent_id")
     def _check_parent_id(self) -> None:
         for partner in self:

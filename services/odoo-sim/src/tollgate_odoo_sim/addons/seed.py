@@ -28,7 +28,7 @@ Example::
     - model: res.partner
       values: {name: Wile E. Coyote, parent_id: ref:acme}
 
-A malformed file raises :class:`SeedError` naming the file and the entry.
+A malformed file raises :class:`SeedError` naming the file and the entry, and loads nothing.
 """
 
 from __future__ import annotations
@@ -75,6 +75,12 @@ def load_entries(registry: Registry, document: Any, source: str = "<seed>") -> l
             f"seed file {source}: expected a list of entries, got {type(document).__name__}"
         )
     entries = [_check_entry(registry, source, index, entry) for index, entry in enumerate(document)]
+    # all or nothing: a failing entry undoes the entries loaded before it
+    with registry.transaction():
+        return _load_checked(registry, source, entries)
+
+
+def _load_checked(registry: Registry, source: str, entries: list[dict[str, Any]]) -> list[int]:
     loaded: list[int] = []
     for index, entry in enumerate(entries):
         where = _where(source, index, entry)
