@@ -380,3 +380,15 @@ def test_approval_rules_and_ambiguous_vocabulary() -> None:
             "(words are matched without regard to case)",
         )
     ]
+
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "tenants"
+
+
+@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="the repository has no examples/tenants")
+def test_the_repository_example_tenants_are_valid() -> None:
+    tenants = load_tenant_resources(EXAMPLES)
+
+    assert tenants
+    for name, spec in tenants:
+        compile_tenant(name, spec, endpoint_base="http://127.0.0.1:8000", worker_address="w:1")
