@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest's importlib mode does not add tests/
 from _domain_fixtures import MemorySource, demo_source
-from tollgate_odoo_sim.domain import compile_domain, evaluate
+from tollgate_odoo_sim.domain import FieldInfo, compile_domain, evaluate
 
 PARTNER = "res.partner"
 
@@ -156,13 +156,17 @@ CASES: list[tuple[Any, list[int]]] = [
     ([("id", "child_of", ["Brandon", "Deco"])], [2, 3, 4]),
     ([("id", "child_of", False)], []),
     ([("id", "child_of", [])], []),
-    ([("parent_id", "child_of", 1)], [2, 3]),
-    (["!", ("parent_id", "child_of", 1)], []),
+    # a many2one/one2many to the model itself: the record itself, through that link
+    ([("parent_id", "child_of", 1)], [1, 2, 3]),
+    (["!", ("parent_id", "child_of", 1)], [4, 5]),
+    ([("parent_id", "child_of", 2)], [2, 3]),
     (["!", ("id", "child_of", 2)], [1, 4, 5]),
-    ([("child_ids", "child_of", 3)], [2]),
+    ([("child_ids", "child_of", 3)], [1, 2, 3]),
+    ([("child_ids", "parent_of", 1)], [1, 2, 3]),
     ([("id", "parent_of", 3)], [1, 2, 3]),
     ([("id", "parent_of", [1])], [1]),
-    ([("parent_id", "parent_of", 3)], [2, 3]),
+    ([("parent_id", "parent_of", 3)], [1, 2, 3]),
+    ([("country_id", "child_of", [])], []),
     # prefix operators and constants
     (["|", ("name", "=", "Azure Interior"), ("kind", "=", "person")], [1, 2, 3]),
     (["&", ("active", "=", True), "!", ("kind", "=", "person")], [1, 5]),
@@ -266,6 +270,22 @@ def test_bad_date_operand_is_a_value_error(source: MemorySource) -> None:
 def test_bad_number_operand_is_a_value_error(source: MemorySource) -> None:
     with pytest.raises(ValueError, match="invalid literal for int"):
         search(source, [("employees", "<", "many")])
+
+
+def test_hierarchy_on_another_model_follows_its_parent_field(source: MemorySource) -> None:
+    source.models["res.country"].fields["parent_id"] = FieldInfo("many2one", "res.country")
+    source.models["res.country"].parent = "parent_id"
+    source.models["res.country"].records[2]["parent_id"] = 1
+    assert search(source, [("country_id", "child_of", 1)]) == [1, 2, 3]
+    assert search(source, [("country_id", "parent_of", 1)]) == [1, 2]
+    assert search(source, [("country_id", "child_of", "France")]) == [3]
+
+
+def test_a_parent_field_must_point_to_its_own_model(source: MemorySource) -> None:
+    source.models["res.country"].fields["parent_id"] = FieldInfo("many2one", "res.partner")
+    source.models["res.country"].parent = "parent_id"
+    with pytest.raises(ValueError, match=r"^Invalid parent field: res\.country\.parent_id$"):
+        search(source, [("country_id", "child_of", 1)])
 
 
 def test_hierarchy_without_parent_field_fails_like_odoo(source: MemorySource) -> None:

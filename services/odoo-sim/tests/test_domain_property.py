@@ -111,9 +111,9 @@ def ref_leaf(src: MemorySource, model: str, leaf: tuple[Any, ...], rid: int) -> 
     if operator in ("any", "not any"):
         return ref_related(src, info, value, operator, right)
     if operator in ("child_of", "parent_of"):
-        return ref_hierarchy(
-            src, model if name == "id" else info.relation, info, value, operator, right
-        )
+        on_record = name == "id" or info.relation == model
+        subject = rid if on_record else value
+        return ref_hierarchy(src, model, name, info, subject, operator, right)
     if info.type == "many2one" and (isinstance(right, str) or (
         isinstance(right, list) and right and all(isinstance(x, str) for x in right)
     )):  # fmt: skip
@@ -139,8 +139,13 @@ def ref_related(
 
 
 def ref_hierarchy(
-    src: MemorySource, target: Any, info: FieldInfo, value: Any, operator: str, right: Any
+    src: MemorySource, model: str, name: str, info: FieldInfo, value: Any, operator: str, right: Any
 ) -> bool | None:
+    on_record = name == "id" or info.relation == model
+    target = model if on_record else info.relation
+    assert target is not None
+    link = name if on_record and info.type in ("many2one", "one2many") else src.parent_field(target)
+    assert link is not None
     if isinstance(right, str):
         roots = src.name_search_ids(target, "ilike", right)
     elif isinstance(right, bool | int):
@@ -149,31 +154,37 @@ def ref_hierarchy(
         roots = {x for x in right if x}
     if not roots:
         return False
-    parent = src.parent_field(target)
-    assert parent is not None
 
-    def lineage(rid: int) -> list[int]:
-        chain: list[int] = []
-        while rid and rid not in chain:
-            chain.append(rid)
-            rid = src.value(target, rid, parent)
-        return chain
+    def neighbours(rid: int) -> list[int]:
+        found = src.value(target, rid, link)
+        if isinstance(found, tuple):
+            return list(found)
+        return [found] if found else []
+
+    def walk(start: int) -> set[int]:
+        seen, todo = {start}, [start]
+        while todo:
+            for other in neighbours(todo.pop()):
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        return seen
 
     if operator == "child_of":
 
         def member(rid: int) -> bool:
-            return any(x in roots for x in lineage(rid))
+            return bool(walk(rid) & roots)
     else:
-        above = {x for root in roots for x in lineage(root)}
+        above = set().union(*(walk(root) for root in roots))
 
         def member(rid: int) -> bool:
             return rid in above
 
+    if on_record:
+        return member(value)
     if info.type == "many2one":
         return member(value) if value else None
-    if info.type in ("one2many", "many2many"):
-        return any(member(x) for x in value)
-    return member(value)
+    return any(member(x) for x in value)
 
 
 def ref_many2one_names(

@@ -13,7 +13,10 @@ Relational leaves follow Odoo 17/18:
   there also matches unset records;
 - x2many: a positive operator means "some related record matches", a negative one "no related
   record matches the positive form"; ``= False`` means "no related records";
-- ``child_of`` / ``parent_of`` follow the comodel's parent field (value: ids or names).
+- ``child_of`` / ``parent_of`` follow the comodel's parent field (value: ids or names); on
+  ``id``, or on a field pointing back to its own model, they test the record itself, a
+  self-referencing many2one/one2many being the hierarchy link (``('parent_id', 'child_of', 1)``
+  is ``('id', 'child_of', 1)`` through ``parent_id``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from tollgate_odoo_sim.domain.columns import Getter, Pred, always, column_predicate
+from tollgate_odoo_sim.domain.hierarchy import Step, reachable, reaches
 from tollgate_odoo_sim.domain.normalize import (
     AND,
     FALSE_LEAF,
@@ -240,37 +244,41 @@ class _Compiler:
     def _hierarchy(
         self, model: str, name: str, info: FieldInfo, operator: str, right: Any, leaf: Leaf
     ) -> Pred:
-        if name == "id":
-            target = model
-        elif info.relational:
-            target = self._comodel(info)
-        else:
+        # Odoo reads a hierarchy condition on the record itself for 'id' and for a field
+        # pointing back to its own model; a many2one or one2many of that kind is then the link.
+        on_record = name == "id" or info.relation == model
+        if not (on_record or info.relational):
             raise ValueError(f"Invalid operator {operator!r} in domain term {leaf!r}")
+        target = model if on_record else self._comodel(info)
+        link = name if on_record and info.type in ("many2one", "one2many") else None
         roots = self._to_ids(target, right)
         if not roots:
             return always(False)
-        parent_of = self._parent_lookup(target)
-        if operator == "child_of":
-            in_tree = _descendant_test(roots, parent_of)
-        else:
-            in_tree = _ancestors(roots, parent_of).__contains__
-        if name == "id":
+        step = self._step(target, link)
+        in_tree = (
+            reaches(roots, step) if operator == "child_of" else reachable(roots, step).__contains__
+        )
+        if on_record:
             return in_tree
         get = self._getter(model, name)
         if info.type == "many2one":
             return lambda rid: in_tree(v) if (v := get(rid)) else None
         return lambda rid: any(in_tree(x) for x in get(rid) or ())
 
-    def _parent_lookup(self, model: str) -> Callable[[int], int | None]:
-        parent = self.source.parent_field(model)
-        if parent is None:
-            # Odoo looks up its default _parent_name, "parent_id", and fails like this.
-            raise KeyError("parent_id")
-        info = self.source.field_info(model, parent)
+    def _step(self, model: str, link: str | None) -> Step:
+        """From a record to its neighbours along *link* (default: the model's parent field)."""
+        if link is None:
+            link = self.source.parent_field(model)
+            if link is None:
+                # Odoo looks up its default _parent_name, "parent_id", and fails like this.
+                raise KeyError("parent_id")
+        info = self.source.field_info(model, link)
         if info is None or info.relation != model:
-            raise ValueError(f"Invalid parent field: {model}.{parent}")
+            raise ValueError(f"Invalid parent field: {model}.{link}")
         value = self.source.value
-        return lambda rid: value(model, rid, parent) or None
+        if info.type == "many2one":
+            return lambda rid: (parent,) if (parent := value(model, rid, link)) else ()
+        return lambda rid: value(model, rid, link) or ()
 
     def _to_ids(self, model: str, value: Any) -> set[int]:
         """An id, ids, a name or names (name-searched with ilike) as a set of ids."""
@@ -285,39 +293,3 @@ class _Compiler:
         if isinstance(value, list | tuple | set | frozenset):
             return {item for item in value if item}
         return set()
-
-
-def _descendant_test(
-    roots: set[int], parent_of: Callable[[int], int | None]
-) -> Callable[[int], bool]:
-    """Whether a record is one of *roots* or below one of them; memoised along the way."""
-    known: dict[int, bool] = dict.fromkeys(roots, True)
-
-    def below(rid: int) -> bool:
-        chain: list[int] = []
-        current: int | None = rid
-        result = False
-        while current is not None:
-            cached = known.get(current)
-            if cached is not None:
-                result = cached
-                break
-            if current in chain:  # a parent cycle: never reaches a root
-                break
-            chain.append(current)
-            current = parent_of(current)
-        for visited in chain:
-            known[visited] = result
-        return result
-
-    return below
-
-
-def _ancestors(roots: set[int], parent_of: Callable[[int], int | None]) -> frozenset[int]:
-    found: set[int] = set()
-    for root in roots:
-        current: int | None = root
-        while current is not None and current not in found:
-            found.add(current)
-            current = parent_of(current)
-    return frozenset(found)
