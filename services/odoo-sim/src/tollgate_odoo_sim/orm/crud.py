@@ -94,6 +94,12 @@ def _is_column(field: Field) -> bool:
 
 
 def create(model: Model, vals_list: Iterable[Mapping[str, Any]]) -> Any:
+    """Atomic like one Odoo statement: a failure (constraint, bad value) leaves no trace."""
+    with model.env.registry.transaction():
+        return _create(model, vals_list)
+
+
+def _create(model: Model, vals_list: Iterable[Mapping[str, Any]]) -> Any:
     env = model.env
     check_model_access(model, "create")
     registry = env.registry
@@ -277,6 +283,12 @@ def _unlink_one(record: Model, field: Field, target: Model) -> None:
 
 
 def write(records: Model, vals: Mapping[str, Any]) -> bool:
+    """Atomic like one Odoo statement: a failure (constraint, bad value) leaves no trace."""
+    with records.env.registry.transaction():
+        return _write(records, vals)
+
+
+def _write(records: Model, vals: Mapping[str, Any]) -> bool:
     env = records.env
     if not isinstance(vals, Mapping):
         raise TypeError(f"write() expects a dict of values, got {type(vals).__name__}")
@@ -326,6 +338,12 @@ def _missing_on_write(records: Model, missing: list[int]) -> UserError:
 
 
 def unlink(records: Model) -> bool:
+    """Atomic like one Odoo statement: a failure (constraint, bad value) leaves no trace."""
+    with records.env.registry.transaction():
+        return _unlink(records)
+
+
+def _unlink(records: Model) -> bool:
     env = records.env
     if not records._ids:
         return True
