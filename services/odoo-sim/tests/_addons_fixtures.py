@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -21,6 +23,18 @@ def fresh_service(version: str = "18.0") -> OdooService:
 def shared_service(version: str) -> OdooService:
     """One database per version shared by tests that only read."""
     return OdooService.create(parse_version(version))
+
+
+class _Undo(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def rolled_back(service: OdooService) -> Iterator[OdooService]:
+    """Run a block against *service*, then undo every change it made (a test's sandbox)."""
+    with contextlib.suppress(_Undo), service.registry.transaction():
+        yield service
+        raise _Undo
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ SEED = """
 
 @pytest.fixture(scope="module")
 def seeded() -> OdooService:
-    """A database the failing seed files are tried on (they leave it unchanged)."""
+    """A database for the tests that leave it unchanged (failing seed files, reports)."""
     return fresh_service("17.0")
 
 
@@ -136,13 +136,13 @@ def test_bad_seed_files_name_the_entry(
     assert login(service, "admin")("res.partner", "search_count", []) == before
 
 
-def test_missing_seed_file_is_reported(tmp_path: Path) -> None:
+def test_missing_seed_file_is_reported(seeded: OdooService, tmp_path: Path) -> None:
     with pytest.raises(SeedError, match="cannot be read"):
-        seed.load(fresh_service("17.0").registry, tmp_path / "absent.yaml")
+        seed.load(seeded.registry, tmp_path / "absent.yaml")
 
 
-def test_empty_seed_file_loads_nothing(tmp_path: Path) -> None:
-    assert seed.load(fresh_service("17.0").registry, _write(tmp_path, "")) == []
+def test_empty_seed_file_loads_nothing(seeded: OdooService, tmp_path: Path) -> None:
+    assert seed.load(seeded.registry, _write(tmp_path, "")) == []
 
 
 @pytest.mark.parametrize("version", ["17.0", "19.0"])
@@ -178,17 +178,17 @@ def test_scale_adds_partners_orders_and_invoices(version: str) -> None:
     assert admin("sale.order", "read", [new], ["name"])[0]["name"] not in names
 
 
-def test_negative_scale_is_refused() -> None:
+def test_negative_scale_is_refused(seeded: OdooService) -> None:
     with pytest.raises(ValueError, match="positive"):
-        scale.load(fresh_service("17.0").registry, -1)
+        scale.load(seeded.registry, -1)
 
 
 def _pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page\b", pdf))
 
 
-def test_sale_order_and_invoice_reports_are_pdfs() -> None:
-    service = fresh_service("18.0")
+def test_sale_order_and_invoice_reports_are_pdfs(seeded: OdooService) -> None:
+    service = seeded
     admin = login(service, "admin")
     orders = [ref(service, "sale.sale_order_1"), ref(service, "sale.sale_order_3")]
     pdf = service.render_report("odoo", admin.uid, "sale.report_saleorder", orders)
@@ -202,8 +202,8 @@ def test_sale_order_and_invoice_reports_are_pdfs() -> None:
     assert _pdf_pages(pdf) == len(invoices)
 
 
-def test_report_respects_access_and_existence() -> None:
-    service = fresh_service("18.0")
+def test_report_respects_access_and_existence(seeded: OdooService) -> None:
+    service = seeded
     demo = login(service, "demo")
     with pytest.raises(AccessError):
         service.render_report(

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest's importlib mode does not add tests/
-from _addons_fixtures import login, ref, shared_service
+from _addons_fixtures import fresh_service, login, ref, rolled_back, shared_service
 from tollgate_odoo_sim.addons import model_declarations
+from tollgate_odoo_sim.service import OdooService
 from tollgate_odoo_sim.versions import parse_version
 
 VERSIONS = ("17.0", "18.0", "19.0")
@@ -105,9 +106,11 @@ def test_partner_names_show_their_company() -> None:
 
 
 def test_partner_rename_updates_contact_names() -> None:
-    from _addons_fixtures import fresh_service
+    with rolled_back(shared_service("17.0")) as service:
+        _rename_and_check(service)
 
-    service = fresh_service("17.0")
+
+def _rename_and_check(service: OdooService) -> None:
     admin = login(service, "admin")
     company = ref(service, "base.res_partner_12")
     admin("res.partner", "write", [company], {"name": "Azure Interiors"})
@@ -145,9 +148,7 @@ def test_demo_data_is_realistic_and_spread_over_both_companies() -> None:
 
 
 def test_demo_data_is_identical_between_builds() -> None:
-    from _addons_fixtures import fresh_service
-
-    first, second = fresh_service("17.0"), fresh_service("17.0")
+    first, second = shared_service("17.0"), fresh_service("17.0")
     fields = ["name", "partner_id", "amount_total", "state", "user_id"]
     assert login(first, "admin")("sale.order", "search_read", [], fields=fields) == login(
         second, "admin"

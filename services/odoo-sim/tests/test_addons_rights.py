@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest's importlib mode does not add tests/
-from _addons_fixtures import Caller, fresh_service, login, ref, shared_service
+from _addons_fixtures import Caller, fresh_service, login, ref, rolled_back
 from tollgate_odoo_sim.addons.demo import CHICAGO_COMPANY, DEMO_USERS, MAIN_COMPANY
 from tollgate_odoo_sim.exceptions import AccessError
 from tollgate_odoo_sim.service import OdooService
@@ -61,8 +62,15 @@ RIGHTS: dict[str, dict[str, str]] = {
 
 
 @pytest.fixture(scope="module")
-def service() -> OdooService:
-    return shared_service("18.0")
+def database() -> OdooService:
+    return fresh_service("18.0")
+
+
+@pytest.fixture
+def service(database: OdooService) -> Iterator[OdooService]:
+    """The module's database; whatever a test changes is undone after it."""
+    with rolled_back(database):
+        yield database
 
 
 @pytest.mark.parametrize("user", sorted(RIGHTS))
@@ -166,8 +174,7 @@ def test_user_cannot_switch_to_a_company_it_does_not_belong_to(service: OdooServ
         _orders(demo, {"allowed_company_ids": [ref(service, CHICAGO_COMPANY)]})
 
 
-def test_viewer_reads_everything_of_its_company_and_changes_nothing() -> None:
-    service = fresh_service()
+def test_viewer_reads_everything_of_its_company_and_changes_nothing(service: OdooService) -> None:
     viewer, admin = login(service, "viewer"), login(service, "admin")
     main = ref(service, MAIN_COMPANY)
     main_orders = admin("sale.order", "search_count", [("company_id", "=", main)])
@@ -192,8 +199,7 @@ def test_viewer_reads_everything_of_its_company_and_changes_nothing() -> None:
     ]
 
 
-def test_salesperson_cannot_create_an_order_for_someone_else() -> None:
-    service = fresh_service()
+def test_salesperson_cannot_create_an_order_for_someone_else(service: OdooService) -> None:
     demo = login(service, "demo")
     partner = ref(service, "base.res_partner_12")
     own = demo("sale.order", "create", {"partner_id": partner})
@@ -204,8 +210,9 @@ def test_salesperson_cannot_create_an_order_for_someone_else() -> None:
     assert login(service, "admin")("sale.order", "search_count", []) == before
 
 
-def test_salesperson_cannot_delete_orders_but_manager_can_delete_drafts() -> None:
-    service = fresh_service()
+def test_salesperson_cannot_delete_orders_but_manager_can_delete_drafts(
+    service: OdooService,
+) -> None:
     demo, admin = login(service, "demo"), login(service, "admin")
     draft = ref(service, "sale.sale_order_11")  # the salesperson's own quotation
     assert admin("sale.order", "read", [draft], ["state"])[0]["state"] == "draft"

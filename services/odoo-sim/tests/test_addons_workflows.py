@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest's importlib mode does not add tests/
-from _addons_fixtures import Caller, fresh_service, login, ref
+from _addons_fixtures import Caller, fresh_service, login, ref, rolled_back
 from tollgate_odoo_sim.exceptions import AccessError, UserError
 from tollgate_odoo_sim.service import OdooService
 
 
-@pytest.fixture
-def service() -> OdooService:
+@pytest.fixture(scope="module")
+def database() -> OdooService:
     return fresh_service("18.0")
+
+
+@pytest.fixture
+def service(database: OdooService) -> Iterator[OdooService]:
+    with rolled_back(database):
+        yield database
 
 
 @pytest.fixture

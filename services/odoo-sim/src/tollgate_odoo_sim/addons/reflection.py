@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from tollgate_odoo_sim.orm.registry import Registry
 
+from .bulk import BulkWriter
+
 
 @dataclass(frozen=True)
 class Module:
@@ -100,15 +102,16 @@ def load(registry: Registry) -> None:
 
 
 def _load_models(registry: Registry) -> None:
+    # about a thousand records whose every value is known: written in bulk, not one create each
+    writer = BulkWriter(registry)
     for model_name in sorted(registry.models):
         cls = registry.models[model_name]
         if cls._abstract:
             continue
         table = model_name.replace(".", "_")
         module = registry.model_modules.get(model_name, "base")
-        model_id = registry.load_records(
+        model_id = writer.insert(
             "ir.model",
-            registry.model_xmlid(model_name),
             {
                 "name": cls._description or model_name,
                 "model": model_name,
@@ -118,10 +121,10 @@ def _load_models(registry: Registry) -> None:
                 "order": cls._order,
             },
         )
+        registry.set_xmlid(registry.model_xmlid(model_name), "ir.model", model_id)
         for fname, field in cls._fields.items():
-            registry.load_records(
+            field_id = writer.insert(
                 "ir.model.fields",
-                f"{module}.field_{table}__{fname}",
                 {
                     "name": fname,
                     "complete_name": f"{model_name}.{fname}",
@@ -143,6 +146,8 @@ def _load_models(registry: Registry) -> None:
                     "modules": module,
                 },
             )
+            registry.set_xmlid(f"{module}.field_{table}__{fname}", "ir.model.fields", field_id)
+    writer.done()
 
 
 def _load_modules(registry: Registry) -> None:

@@ -8,14 +8,12 @@ state. The records are ordinary afterwards: searchable, readable, writable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from tollgate_odoo_sim.orm import fields
-from tollgate_odoo_sim.orm.environment import SUPERUSER_ID
 from tollgate_odoo_sim.orm.registry import Registry
 
+from .bulk import BulkWriter
 from .demo import MAIN_COMPANY
 
 FIRST_NAMES = (
@@ -36,41 +34,6 @@ ORDER_STATES = ("draft", "sent", "sale", "sale", "cancel")
 TAX_RATE = 0.15
 
 
-class BulkWriter:
-    """Appends rows to the registry's tables, filling what ``create`` would have filled."""
-
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
-        self.now = fields.Datetime.now()
-
-    def insert(self, model: str, values: Mapping[str, Any]) -> int:
-        table = self.registry.tables[model]
-        cls = self.registry.models[model]
-        row = dict(values)
-        if cls._log_access:
-            row.update(
-                create_uid=SUPERUSER_ID,
-                write_uid=SUPERUSER_ID,
-                create_date=self.now,
-                write_date=self.now,
-            )
-        record_id = table.allocate_id()
-        table.insert(record_id, row)
-        return record_id
-
-    def link(self, model: str, field_name: str, record_id: int, targets: list[int]) -> None:
-        field = self.registry.models[model]._fields[field_name]
-        relation = self.registry.relation(field)  # type: ignore[arg-type]
-        for target in targets:
-            relation.link(field.column1 or "", field.column2 or "", record_id, target)  # type: ignore[attr-defined]
-
-    def ref(self, xmlid: str) -> int:
-        found = self.registry.xmlid_to_res(xmlid)
-        if found is None:
-            raise LookupError(f"scale data needs the demo record {xmlid!r}")
-        return found[1]
-
-
 def load(registry: Registry, count: int) -> None:
     """Add *count* partners, *count* sales orders and *count* invoices."""
     if count < 0:
@@ -81,7 +44,7 @@ def load(registry: Registry, count: int) -> None:
     partners = _partners(writer, count)
     _orders(writer, partners, count)
     _invoices(writer, partners, count)
-    registry.touch()
+    writer.done()
 
 
 def _partners(writer: BulkWriter, count: int) -> list[int]:
