@@ -5,7 +5,7 @@ real Odoo gives it on that protocol."""
 from __future__ import annotations
 
 import xmlrpc.client
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -35,7 +35,7 @@ class Case:
     fault: int  # /xmlrpc/2 fault code
     legacy: str  # how the /xmlrpc fault code starts
     status: int  # JSON-2 HTTP status
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    json2_name: str = ""  # data.name on JSON-2 when it differs (werkzeug's NotFound)
 
 
 CASES = {
@@ -57,9 +57,18 @@ CASES = {
         "odoo.exceptions.UserError", 2, "warning -- UserError", 422,
     ),
     "validation_error": Case(
-        "admin", "res.partner", "write", [[1], {"parent_id": 1}],
-        {"ids": [1], "vals": {"parent_id": 1}},
+        "admin", "res.partner", "write", [[1], {"name": False}],
+        {"ids": [1], "vals": {"name": False}},
         "odoo.exceptions.ValidationError", 2, "warning -- UserError", 422,
+    ),
+    "unknown_model": Case(
+        "admin", "no.such.model", "search", [[]], {"domain": []},
+        "odoo.exceptions.UserError", 2, "warning -- UserError", 404,
+        "werkzeug.exceptions.NotFound",
+    ),
+    "unknown_method": Case(
+        "admin", "res.partner", "no_such_method", [[1]], {"ids": [1]},
+        "builtins.AttributeError", 1, "", 404, "werkzeug.exceptions.NotFound",
     ),
     "invalid_domain": Case(
         "admin", "res.partner", "search", [[["name", "like"]]], {"domain": [["name", "like"]]},
@@ -207,7 +216,7 @@ def test_json2_status_and_body(
     )
     assert response.status_code == case.status, response.text
     body = response.json()
-    assert body["name"] == case.name
+    assert body["name"] == (case.json2_name or case.name)
     assert set(body) == {"name", "message", "arguments", "context", "debug"}
 
 
