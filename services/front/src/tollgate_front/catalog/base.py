@@ -35,12 +35,17 @@ class CatalogTool:
 
 def describe_error(error: TollgateError) -> str:
     """Plain words for the user and the AI: what went wrong, then what to do next."""
-    parts = [error.message.rstrip()]
+    parts = [_sentence(error.message)]
     if error.suggestions:
         parts.append("Did you mean: " + ", ".join(error.suggestions) + "?")
     if error.hint:
-        parts.append(error.hint.rstrip())
+        parts.append(_sentence(error.hint))
     return " ".join(parts)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?:" else text + "."
 
 
 async def call_worker(
