@@ -13,15 +13,28 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
+    OTLPMetricExporter as GrpcMetricExporter,
+)
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from tollgate_common.grpc_channel import create_channel
 from tollgate_common.logging import configure_logging
 from tollgate_common.settings import ConfigurationError
-from tollgate_common.telemetry import build_tracer_provider, current_trace_id, exporter_from_env
+from tollgate_common.telemetry import (
+    OtlpTarget,
+    build_meter_provider,
+    build_tracer_provider,
+    current_trace_id,
+    exporter_from_env,
+    get_meter,
+    metric_exporter_from_env,
+    otlp_target,
+)
 from tollgate_common.testing import ECHO_SERVICE, call_echo, echo_service, running_grpc_server
 
 
@@ -145,6 +158,48 @@ async def test_spans_reach_an_otlp_collector_when_an_endpoint_is_set() -> None:
     assert [s.name for s in resource_spans.scope_spans[0].spans] == ["odoo call"]
 
 
+def test_metrics_are_configured_like_traces() -> None:
+    assert metric_exporter_from_env({}) is None
+    grpc_exporter = metric_exporter_from_env({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317"})
+    assert isinstance(grpc_exporter, GrpcMetricExporter)
+    grpc_exporter.shutdown()
+    assert otlp_target(
+        {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318/",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        },
+        "metrics",
+    ) == OtlpTarget("http/protobuf", "http://c:4318/v1/metrics")
+    assert otlp_target(
+        {
+            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "http://m:9/custom",
+            "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "http/protobuf",
+        },
+        "metrics",
+    ) == OtlpTarget("http/protobuf", "http://m:9/custom")
+    with pytest.raises(ConfigurationError, match=r"^OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'udp'"):
+        otlp_target(
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c",
+                "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "udp",
+            },
+            "metrics",
+        )
+
+    reader = InMemoryMetricReader()
+    provider = build_meter_provider("policy", metric_readers=[reader], environ={})
+    get_meter("tollgate_policy", provider).create_counter("tollgate.policy.decisions").add(
+        2, {"tollgate.decision": "allow"}
+    )
+    data = reader.get_metrics_data()
+    assert data is not None
+    [resource_metrics] = data.resource_metrics
+    assert resource_metrics.resource.attributes["service.name"] == "policy"
+    [metric] = resource_metrics.scope_metrics[0].metrics
+    assert metric.name == "tollgate.policy.decisions"
+    provider.shutdown()
+
+
 def test_http_protocol_and_unusable_settings() -> None:
     http = exporter_from_env(
         {
@@ -171,12 +226,13 @@ def test_http_protocol_and_unusable_settings() -> None:
 def run_configure(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """configure_telemetry installs process-wide state, so it runs in a child process."""
     script = (
-        "from opentelemetry import trace\n"
+        "from opentelemetry import metrics, trace\n"
         "from tollgate_common.telemetry import configure_telemetry\n"
         "provider = configure_telemetry('front')\n"
         "assert configure_telemetry('other') is provider\n"
+        "meter_provider = type(metrics.get_meter_provider()).__name__\n"
         "with trace.get_tracer('t').start_as_current_span('s') as span:\n"
-        "    print(type(provider).__name__, span.get_span_context().is_valid)\n"
+        "    print(type(provider).__name__, meter_provider, span.get_span_context().is_valid)\n"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     return subprocess.run(
@@ -191,10 +247,13 @@ def run_configure(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def test_configure_telemetry_installs_the_provider_once() -> None:
     result = run_configure({})
-    assert (result.returncode, result.stdout.strip()) == (0, "TracerProvider True")
+    assert (result.returncode, result.stdout.strip()) == (0, "TracerProvider MeterProvider True")
 
     disabled = run_configure({"OTEL_SDK_DISABLED": "true"})
-    assert (disabled.returncode, disabled.stdout.strip()) == (0, "NoneType False")
+    assert (disabled.returncode, disabled.stdout.strip()) == (
+        0,
+        "NoneType _ProxyMeterProvider False",
+    )
 
 
 def test_configure_telemetry_exits_with_one_line_on_bad_otel_settings() -> None:

@@ -1,11 +1,12 @@
-"""OpenTelemetry set-up, the OpenTelemetry way.
+"""OpenTelemetry set-up, the OpenTelemetry way: traces and metrics, configured by ``OTEL_*``.
 
 The SDK owns its environment: ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``,
-``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``…_TRACES_ENDPOINT``), ``OTEL_EXPORTER_OTLP_PROTOCOL``
-(``grpc`` or ``http/protobuf``), ``OTEL_TRACES_EXPORTER`` (``otlp``, ``console`` or ``none``),
-``OTEL_TRACES_SAMPLER`` (+ ``_ARG``), ``OTEL_PROPAGATORS`` and ``OTEL_SDK_DISABLED``.
+``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``…_TRACES_ENDPOINT`` / ``…_METRICS_ENDPOINT``),
+``OTEL_EXPORTER_OTLP_PROTOCOL`` (``grpc`` or ``http/protobuf``), ``OTEL_TRACES_EXPORTER`` and
+``OTEL_METRICS_EXPORTER`` (``otlp``, ``console`` or ``none``), ``OTEL_TRACES_SAMPLER`` (+ ``_ARG``),
+``OTEL_METRIC_EXPORT_INTERVAL``, ``OTEL_PROPAGATORS`` and ``OTEL_SDK_DISABLED``.
 
-A span exporter is created only when one is configured; without one, spans still get ids (for log
+An exporter is created only when one is configured; without one, spans still get ids (for log
 correlation and propagation) but are never exported, which costs next to nothing. Trace context
 crosses every gRPC hop through the interceptors below, which the server bootstrap and the channel
 factory install.
@@ -17,13 +18,21 @@ import inspect
 import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import grpc
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.instrumentation import grpc as otel_grpc
 from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import (
+    ConsoleMetricExporter,
+    MetricExporter,
+    MetricReader,
+    PeriodicExportingMetricReader,
+)
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -36,21 +45,59 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from tollgate_common.settings import CONFIG_ERROR_EXIT_STATUS, ConfigurationError
 
 OTLP_PROTOCOLS = ("grpc", "http/protobuf")
+EXPORTER_NAMES = ("otlp", "console", "none")
 
-_configured: TracerProvider | None = None
+Signal = Literal["traces", "metrics"]
+
+_tracer_provider: TracerProvider | None = None
+_meter_provider: MeterProvider | None = None
 
 
-def _otlp_protocol(environ: Mapping[str, str]) -> str:
-    protocol = environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or environ.get(
-        "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"
-    )
-    protocol = protocol.strip().lower()
+@dataclass(frozen=True)
+class OtlpTarget:
+    protocol: str
+    endpoint: str
+
+
+def _exporter_names(environ: Mapping[str, str], signal: Signal) -> set[str]:
+    variable = f"OTEL_{signal.upper()}_EXPORTER"
+    names = {n.strip().lower() for n in environ.get(variable, "otlp").split(",") if n.strip()}
+    unknown = sorted(names - set(EXPORTER_NAMES))
+    if unknown:
+        raise ConfigurationError(
+            f"{variable}: {', '.join(unknown)} not supported; use otlp, console or none"
+        )
+    return names
+
+
+def otlp_target(environ: Mapping[str, str], signal: Signal) -> OtlpTarget | None:
+    """Where OTLP data of ``signal`` goes per the OTLP exporter spec, or None without endpoint.
+
+    A signal-specific endpoint is used as is; for HTTP the generic one gets ``/v1/<signal>``.
+    """
+    specific = environ.get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT")
+    generic = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    if not (specific or generic):
+        return None
+    protocol_variable = f"OTEL_EXPORTER_OTLP_{signal.upper()}_PROTOCOL"
+    if not environ.get(protocol_variable):
+        protocol_variable = "OTEL_EXPORTER_OTLP_PROTOCOL"
+    protocol = environ.get(protocol_variable, "grpc").strip().lower()
     if protocol not in OTLP_PROTOCOLS:
         raise ConfigurationError(
-            f"OTEL_EXPORTER_OTLP_PROTOCOL: {protocol!r} is not supported; "
+            f"{protocol_variable}: {protocol!r} is not supported; "
             f"use one of {', '.join(OTLP_PROTOCOLS)}"
         )
-    return protocol
+    if specific:
+        return OtlpTarget(protocol, specific)
+    if protocol == "grpc":
+        return OtlpTarget(protocol, str(generic))
+    return OtlpTarget(protocol, f"{str(generic).rstrip('/')}/v1/{signal}")
+
+
+# The exporters are imported lazily: a service without an endpoint never loads the OTLP protos
+# or the HTTP stack. Endpoints are passed explicitly so ``environ`` decides them; headers,
+# timeouts and TLS settings the exporters read from the process environment themselves.
 
 
 def exporter_from_env(environ: Mapping[str, str]) -> SpanExporter | None:
@@ -58,37 +105,57 @@ def exporter_from_env(environ: Mapping[str, str]) -> SpanExporter | None:
 
     Raises `ConfigurationError` naming the variable when the configuration cannot work.
     """
-    names = [n.strip().lower() for n in environ.get("OTEL_TRACES_EXPORTER", "otlp").split(",")]
-    unknown = sorted(set(names) - {"otlp", "console", "none"})
-    if unknown:
-        raise ConfigurationError(
-            f"OTEL_TRACES_EXPORTER: {', '.join(unknown)} not supported; use otlp, console or none"
-        )
+    names = _exporter_names(environ, "traces")
     if "none" in names:
         return None
     if "console" in names:
         return ConsoleSpanExporter()
-    traces_endpoint = environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-    base_endpoint = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
-    if not (traces_endpoint or base_endpoint):
+    target = otlp_target(environ, "traces")
+    if target is None:
         return None
-    # Imported lazily: a service without an endpoint never loads the OTLP protos or HTTP stack.
-    # The endpoint is passed explicitly so ``environ`` decides it; headers, timeout and TLS
-    # settings the exporters read from the process environment themselves.
-    if _otlp_protocol(environ) == "grpc":
+    if target.protocol == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
-            OTLPSpanExporter as GrpcExporter,
+            OTLPSpanExporter as GrpcSpanExporter,
         )
 
-        return GrpcExporter(endpoint=traces_endpoint or base_endpoint)
+        return GrpcSpanExporter(endpoint=target.endpoint)
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-        OTLPSpanExporter as HttpExporter,
+        OTLPSpanExporter as HttpSpanExporter,
     )
 
-    # Per the OTLP exporter spec, a signal-specific endpoint is used as is and the generic one
-    # gets the signal's path appended.
-    endpoint = traces_endpoint or f"{str(base_endpoint).rstrip('/')}/v1/traces"
-    return HttpExporter(endpoint=endpoint)
+    return HttpSpanExporter(endpoint=target.endpoint)
+
+
+def metric_exporter_from_env(environ: Mapping[str, str]) -> MetricExporter | None:
+    """The metric exporter ``OTEL_*`` asks for, or None (same rules as for spans)."""
+    names = _exporter_names(environ, "metrics")
+    if "none" in names:
+        return None
+    if "console" in names:
+        return ConsoleMetricExporter()
+    target = otlp_target(environ, "metrics")
+    if target is None:
+        return None
+    if target.protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
+            OTLPMetricExporter as GrpcMetricExporter,
+        )
+
+        return GrpcMetricExporter(endpoint=target.endpoint)
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+        OTLPMetricExporter as HttpMetricExporter,
+    )
+
+    return HttpMetricExporter(endpoint=target.endpoint)
+
+
+def build_resource(default_service_name: str) -> Resource:
+    """The service's resource: ``OTEL_SERVICE_NAME`` and ``OTEL_RESOURCE_ATTRIBUTES`` (read by
+    the SDK from the process environment) win over ``default_service_name``."""
+    attributes: dict[str, Any] = {}
+    if not os.environ.get("OTEL_SERVICE_NAME"):
+        attributes[SERVICE_NAME] = default_service_name
+    return Resource.create(attributes)
 
 
 def build_tracer_provider(
@@ -99,14 +166,10 @@ def build_tracer_provider(
 ) -> TracerProvider:
     """A TracerProvider for this service; does not install it globally (tests use this directly).
 
-    ``default_service_name`` applies only when ``OTEL_SERVICE_NAME`` does not name the service.
     The sampler comes from ``OTEL_TRACES_SAMPLER`` (parent-based always-on by default).
     """
     env = os.environ if environ is None else environ
-    attributes: dict[str, Any] = {}
-    if not env.get("OTEL_SERVICE_NAME"):
-        attributes[SERVICE_NAME] = default_service_name
-    provider = TracerProvider(resource=Resource.create(attributes))
+    provider = TracerProvider(resource=build_resource(default_service_name))
     exporter = exporter_from_env(env)
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
@@ -115,27 +178,47 @@ def build_tracer_provider(
     return provider
 
 
+def build_meter_provider(
+    default_service_name: str,
+    *,
+    metric_readers: Sequence[MetricReader] = (),
+    environ: Mapping[str, str] | None = None,
+) -> MeterProvider:
+    """A MeterProvider exporting periodically (``OTEL_METRIC_EXPORT_INTERVAL``) when an exporter
+    is configured; not installed globally."""
+    env = os.environ if environ is None else environ
+    readers = list(metric_readers)
+    exporter = metric_exporter_from_env(env)
+    if exporter is not None:
+        readers.append(PeriodicExportingMetricReader(exporter))
+    return MeterProvider(resource=build_resource(default_service_name), metric_readers=readers)
+
+
 def configure_telemetry(
     default_service_name: str,
     *,
     span_processors: Sequence[SpanProcessor] = (),
+    metric_readers: Sequence[MetricReader] = (),
     environ: Mapping[str, str] | None = None,
 ) -> TracerProvider | None:
-    """For ``__main__``: install the global TracerProvider and W3C propagation, once.
+    """For ``__main__``: install the global tracer and meter providers and W3C propagation, once.
 
-    Later calls return the first provider. Returns None when ``OTEL_SDK_DISABLED=true`` (the API's
-    no-op tracer stays). An unusable ``OTEL_*`` value prints one line naming it and exits with
-    status 2, like `tollgate_common.settings.load_settings`.
+    Later calls return the first TracerProvider. Returns None when ``OTEL_SDK_DISABLED=true`` (the
+    API's no-op tracer and meter stay). An unusable ``OTEL_*`` value prints one line naming it and
+    exits with status 2, like `tollgate_common.settings.load_settings`.
     """
-    global _configured
+    global _tracer_provider, _meter_provider
     env = os.environ if environ is None else environ
-    if _configured is not None:
-        return _configured
+    if _tracer_provider is not None:
+        return _tracer_provider
     if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return None
     try:
-        provider = build_tracer_provider(
+        tracer_provider = build_tracer_provider(
             default_service_name, span_processors=span_processors, environ=env
+        )
+        meter_provider = build_meter_provider(
+            default_service_name, metric_readers=metric_readers, environ=env
         )
     except ConfigurationError as error:
         print(f"{default_service_name}: invalid configuration: {error}", file=sys.stderr)
@@ -144,19 +227,26 @@ def configure_telemetry(
         propagate.set_global_textmap(
             CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
         )
-    _configured = provider
-    trace.set_tracer_provider(provider)
-    return provider
+    _tracer_provider, _meter_provider = tracer_provider, meter_provider
+    trace.set_tracer_provider(tracer_provider)
+    metrics.set_meter_provider(meter_provider)
+    return tracer_provider
 
 
 def shutdown_telemetry() -> None:
     """Flush and stop exporting; called once when the service stops."""
-    if _configured is not None:
-        _configured.shutdown()
+    if _tracer_provider is not None:
+        _tracer_provider.shutdown()
+    if _meter_provider is not None:
+        _meter_provider.shutdown()
 
 
 def get_tracer(name: str, tracer_provider: trace.TracerProvider | None = None) -> trace.Tracer:
     return trace.get_tracer(name, tracer_provider=tracer_provider)
+
+
+def get_meter(name: str, meter_provider: metrics.MeterProvider | None = None) -> metrics.Meter:
+    return metrics.get_meter(name, meter_provider=meter_provider)
 
 
 # Probes and tooling, not work: Kubernetes' grpc probes would otherwise fill traces.
