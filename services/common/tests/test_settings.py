@@ -21,7 +21,7 @@ class FrontSettings(GrpcServerSettings):
 def test_values_come_from_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOLLGATE_FRONT_PUBLIC_URL", "https://mcp.example.com")
     monkeypatch.setenv("TOLLGATE_FRONT_PORT", "8080")
-    monkeypatch.setenv("TOLLGATE_FRONT_LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("TOLLGATE_FRONT_LOG_LEVEL", "debug")
     monkeypatch.setenv("TOLLGATE_POLICY_PORT", "9999")  # another service's variable
 
     settings = build_settings(FrontSettings)
