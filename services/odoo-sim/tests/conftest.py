@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import warnings
 import xmlrpc.client
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -101,18 +99,3 @@ def xmlrpc_proxy() -> Callable[[str, str], xmlrpc.client.ServerProxy]:
         return xmlrpc.client.ServerProxy(f"{base_url}/xmlrpc/2/{service}", allow_none=True)
 
     return proxy
-
-
-@pytest.fixture
-def collect_client_sockets() -> Iterator[None]:
-    """Close the keep-alive sockets that client libraries drop without closing.
-
-    ``xmlrpc.client.ServerProxy`` (and libraries built on it, like odoo-client-lib, which makes a
-    proxy per call) keeps its HTTP/1.1 connection open until garbage collection, which then
-    warns. That is the client's habit against any Odoo, so collect it here, inside the test
-    that made it, instead of letting the warning land in whichever test runs next.
-    """
-    yield
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()

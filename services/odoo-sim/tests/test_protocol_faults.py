@@ -19,10 +19,7 @@ if TYPE_CHECKING:
 
 
 # Client libraries (and xmlrpc.client itself) drop keep-alive sockets without closing them.
-pytestmark = [
-    pytest.mark.usefixtures("collect_client_sockets"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,7 @@ if TYPE_CHECKING:
     from tollgate_odoo_sim.addons.demo import DemoUser
 
 # Client libraries (and xmlrpc.client itself) drop keep-alive sockets without closing them.
-pytestmark = [
-    pytest.mark.usefixtures("collect_client_sockets"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 DB = "odoo"
 
