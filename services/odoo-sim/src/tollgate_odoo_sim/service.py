@@ -22,15 +22,13 @@ from .orm.models import Model
 from .orm.registry import Registry
 from .versions import OdooVersion
 
-#: methods that exist only in some versions (name -> predicate on the major version)
+#: methods that exist only in some versions (name -> predicate on the major version).
+#: read_group stays public (deprecated) in 19.0, next to the new formatted_read_group;
+#: check_access_rights/check_access_rule are deprecated in 18.0 but still there.
 _VERSIONED_METHODS: dict[str, Any] = {
-    "read_group": lambda major: major < 19,
     "formatted_read_group": lambda major: major >= 19,
     "check_access": lambda major: major >= 18,
     "has_access": lambda major: major >= 18,
-    "check_access_rights": lambda major: major < 19,
-    "check_access_rule": lambda major: major < 19,
-    "search_fetch": lambda major: major >= 17,
 }
 
 #: Model attributes that are recordset plumbing, never RPC methods
