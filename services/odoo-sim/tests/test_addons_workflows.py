@@ -137,7 +137,7 @@ def test_post_an_invoice(service: OdooService, admin: Caller) -> None:
     [draft] = admin("account.move", "read", [invoice], fields)
     assert draft["state"] == "draft"
     assert draft["name"] == "/"
-    assert draft["display_name"] == "Draft Invoice"
+    assert draft["display_name"] == f"Draft Invoice (* {invoice})"
     assert draft["amount_residual"] == draft["amount_total"]
     assert admin("account.move", "action_post", [invoice]) is True
     [posted] = admin("account.move", "read", [invoice], fields)

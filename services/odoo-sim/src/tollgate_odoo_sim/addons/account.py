@@ -20,6 +20,15 @@ MOVE_TYPES = [
     ("out_receipt", "Sales Receipt"),
     ("in_receipt", "Purchase Receipt"),
 ]
+DRAFT_LABELS = {
+    "out_invoice": "Draft Invoice",
+    "out_refund": "Draft Credit Note",
+    "in_invoice": "Draft Bill",
+    "in_refund": "Draft Vendor Credit Note",
+    "out_receipt": "Draft Sales Receipt",
+    "in_receipt": "Draft Purchase Receipt",
+    "entry": "Draft Entry",
+}
 MOVE_STATES = [("draft", "Draft"), ("posted", "Posted"), ("cancel", "Cancelled")]
 INVOICE_TYPES = frozenset(kind for kind, _label in MOVE_TYPES if kind != "entry")
 
@@ -296,15 +305,16 @@ class AccountMove(Model):
 
     @api.depends("name", "state", "move_type")
     def _compute_display_name(self) -> None:
+        # Odoo's _get_move_display_name: "Draft Invoice (* 42)" until the entry gets a number
         for move in self:
-            if move.name and move.name != "/":
-                move.display_name = move.name
-            elif move.move_type == "out_invoice":
-                move.display_name = "Draft Invoice"
-            elif move.move_type == "out_refund":
-                move.display_name = "Draft Credit Note"
+            label = ""
+            if move.state == "draft":
+                label = DRAFT_LABELS.get(move.move_type, "Draft Entry") + " "
+            if not move.name or move.name == "/":
+                label += f"(* {move.id})"
             else:
-                move.display_name = "Draft Entry"
+                label += move.name
+            move.display_name = label
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_posted(self) -> None:

@@ -191,6 +191,12 @@ class ResPartner(Model):
     )
     color = fields.Integer(string="Color Index", default=0)
     user_ids = fields.One2many("res.users", "partner_id", string="Users")
+    partner_share = fields.Boolean(
+        string="Share Partner",
+        compute="_compute_partner_share",
+        store=True,
+        help="Either customer (not a user), either shared user.",
+    )
     employee = fields.Boolean(help="Check this box if this contact is an Employee.")
     barcode = fields.Char(copy=False)
 
@@ -213,6 +219,12 @@ class ResPartner(Model):
             parent = self.parent_id.name or ""
             return f"{parent}, {own}" if own else parent
         return own
+
+    @api.depends("user_ids.share", "user_ids.active")
+    def _compute_partner_share(self) -> None:
+        for partner in self:
+            users = partner.with_context(active_test=False).user_ids
+            partner.partner_share = not users or all(user.share for user in users)
 
     @api.depends("is_company")
     def _compute_company_type(self) -> None:

@@ -102,6 +102,31 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     ),
 )
 
+COMPANIES = (
+    (
+        MAIN_COMPANY,
+        "base.main_partner",
+        "YourCompany",
+        "250 Executive Park Blvd, Suite 3400",
+        "San Francisco",
+        "94134",
+        "info@yourcompany.com",
+        "+1 555-555-5556",
+        0,
+    ),
+    (
+        CHICAGO_COMPANY,
+        "stock.res_partner_company_1",
+        "My Company (Chicago)",
+        "90 Streets Avenue",
+        "Chicago",
+        "60610",
+        "chicago@yourcompany.com",
+        "+1 312 349 3030",
+        10,
+    ),
+)
+
 CURRENCIES = (
     # code, name, symbol, position, rate, active, unit, subunit
     ("EUR", "Euro", "€", "after", 0.92, True, "Euros", "Cents"),
@@ -475,6 +500,9 @@ class DemoLoader:
             raise LookupError(f"demo data refers to unknown xml id {xmlid!r}")
         return found[1]
 
+    def _exists(self, xmlid: str) -> bool:
+        return self.registry.xmlid_to_res(xmlid) is not None
+
     def as_user(self, xmlid: str) -> Any:
         """An environment acting as a demo user but bypassing rules (authorship, defaults)."""
         return self.registry.env(self.ref(xmlid), {"tracking_disable": True}, su=True)
@@ -550,65 +578,9 @@ class DemoLoader:
             )
 
     def load_companies_and_users(self) -> None:
-        us, usd = self.ref("base.us"), self.ref("base.USD")
-        for xmlid, partner_xmlid, name, street, city, zipcode, email, phone, sequence in (
-            (
-                MAIN_COMPANY,
-                "base.main_partner",
-                "YourCompany",
-                "250 Executive Park Blvd, Suite 3400",
-                "San Francisco",
-                "94134",
-                "info@yourcompany.com",
-                "+1 555-555-5556",
-                0,
-            ),
-            (
-                CHICAGO_COMPANY,
-                "stock.res_partner_company_1",
-                "My Company (Chicago)",
-                "90 Streets Avenue",
-                "Chicago",
-                "60610",
-                "chicago@yourcompany.com",
-                "+1 312 349 3030",
-                10,
-            ),
-        ):
-            partner = self.rec(
-                "res.partner",
-                partner_xmlid,
-                {
-                    "name": name,
-                    "is_company": True,
-                    "street": street,
-                    "city": city,
-                    "zip": zipcode,
-                    "country_id": us,
-                    "email": email,
-                    "phone": phone,
-                    "website": "http://www.example.com",
-                },
-            )
-            company = self.rec(
-                "res.company",
-                xmlid,
-                {
-                    "name": name,
-                    "partner_id": partner,
-                    "currency_id": usd,
-                    "street": street,
-                    "city": city,
-                    "zip": zipcode,
-                    "country_id": us,
-                    "email": email,
-                    "phone": phone,
-                    "sequence": sequence,
-                    "website": "http://www.example.com",
-                },
-            )
-            self.rec("res.partner", partner_xmlid, {"company_id": company})
-        main = self.ref(MAIN_COMPANY)
+        # Created in Odoo's order, so ids match a fresh Odoo: company 1, OdooBot (user 1,
+        # partner 2), the administrator (user 2, partner 3), then the second company.
+        main = self._load_company(*COMPANIES[0])
         bot_partner = self.rec(
             "res.partner",
             "base.partner_root",
@@ -627,12 +599,42 @@ class DemoLoader:
                 "login": "__system__",
                 "active": False,
                 "company_id": main,
-                "company_ids": [(6, 0, [main, self.ref(CHICAGO_COMPANY)])],
+                "company_ids": [(6, 0, [main])],
                 self._groups_field(): [(6, 0, [self.ref(USER), self.ref(SYSTEM)])],
             },
         )
-        for user in DEMO_USERS:
+        admin, *others = DEMO_USERS
+        self.load_user(admin)
+        chicago = self._load_company(*COMPANIES[1])
+        for xmlid in ("base.user_root", admin.xmlid):
+            self.rec("res.users", xmlid, {"company_ids": [(6, 0, [main, chicago])]})
+        for user in others:
             self.load_user(user)
+
+    def _load_company(
+        self, xmlid: str, partner_xmlid: str, name: str, street: str, city: str, zipcode: str,
+        email: str, phone: str, sequence: int,
+    ) -> int:  # fmt: skip
+        us, usd = self.ref("base.us"), self.ref("base.USD")
+        address = {"street": street, "city": city, "zip": zipcode, "country_id": us}
+        contact = {"email": email, "phone": phone, "website": "http://www.example.com"}
+        partner = self.rec(
+            "res.partner", partner_xmlid, {"name": name, "is_company": True, **address, **contact}
+        )
+        company = self.rec(
+            "res.company",
+            xmlid,
+            {
+                "name": name,
+                "partner_id": partner,
+                "currency_id": usd,
+                "sequence": sequence,
+                **address,
+                **contact,
+            },
+        )
+        self.rec("res.partner", partner_xmlid, {"company_id": company})
+        return company
 
     def _groups_field(self) -> str:
         return (
@@ -661,7 +663,9 @@ class DemoLoader:
                 "partner_id": partner,
                 "login": user.login,
                 "company_id": company,
-                "company_ids": [(6, 0, [self.ref(x) for x in user.company_xmlids])],
+                "company_ids": [
+                    (6, 0, [self.ref(x) for x in user.company_xmlids if self._exists(x)])
+                ],
                 self._groups_field(): [(6, 0, [self.ref(group) for group in user.groups])],
                 "signature": f"<p>{user.name}</p>",
             },

@@ -267,12 +267,19 @@ _EVERYTHING = "[(1, '=', 1)]"
 
 RULES: tuple[Rule, ...] = (
     # multi-company: a user sees only records of the companies currently allowed
-    Rule("base.res_partner_rule", "res.partner company", "res.partner", _COMPANY_OR_SHARED),
+    Rule(
+        "base.res_partner_rule",
+        "res.partner company",
+        "res.partner",
+        # contacts of internal users are visible across companies, as in Odoo
+        "['|', '|', ('partner_share', '=', False), ('company_id', 'in', company_ids), "
+        "('company_id', '=', False)]",
+    ),
     Rule(
         "base.res_company_rule_employee",
         "company rule employee",
         "res.company",
-        "[('id', 'in', user.company_ids.ids)]",
+        "[('id', 'in', company_ids)]",
         groups=(USER,),
     ),
     Rule(
