@@ -1,12 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from tollgate_common.odoo_credentials import (
-    OdooCredential,
-    open_odoo_credential,
-    parse_private_keys,
-    seal_odoo_credential,
-)
 from tollgate_common.sealing import (
     KeyFormatError,
     SealingError,
@@ -107,24 +101,3 @@ def test_malformed_keys_are_clear_errors(loader: object, text: str) -> None:
     assert callable(loader)
     with pytest.raises(KeyFormatError):
         loader(text)
-
-
-def test_odoo_credential_is_bound_to_its_tenant(key: SealingPrivateKey) -> None:
-    credential = OdooCredential(login="ann@acme.com", api_key="k" * 40)
-    sealed = seal_odoo_credential(key.public_key, credential, tenant="acme")
-
-    assert sealed.key_id == key.key_id
-    assert open_odoo_credential([key], sealed, tenant="acme") == credential
-    assert "k" * 40 not in repr(credential)
-    with pytest.raises(SealingError):
-        open_odoo_credential([key], sealed, tenant="globex")
-
-
-def test_private_keys_from_settings_text(key: SealingPrivateKey) -> None:
-    other = SealingPrivateKey.generate()
-
-    keys = parse_private_keys(f"{key.to_base64()}, {other.to_base64()}")
-
-    assert [k.key_id for k in keys] == [key.key_id, other.key_id]
-    with pytest.raises(ValueError, match="no private key"):
-        parse_private_keys(" , ")
