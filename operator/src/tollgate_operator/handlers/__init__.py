@@ -1,0 +1,1 @@
+"""kopf handlers, one module per verb and noun; main.py only registers them."""

@@ -1,0 +1,202 @@
+"""Reconcile one OdooTenant: its key Secret, worker Deployment, Service, NetworkPolicy, PDB and
+compiled config, then its status.
+
+Every path through here ends in a status: an invalid spec is reported as Degraded naming the
+field (and nothing is changed, so the last good config keeps serving); an API failure is
+reported as Degraded/ApplyFailed and retried; otherwise Ready follows the worker Deployment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import kopf
+from tollgate_common.tenants import TenantSpec, TenantSpecError, parse_tenant_resource
+
+from tollgate_operator import build
+from tollgate_operator.apply import apply, remove
+from tollgate_operator.context import OperatorContext
+from tollgate_operator.keys import ROTATE_REQUEST_ANNOTATION, KeyRing, plan_ring, read_ring
+from tollgate_operator.kube import ApiError
+from tollgate_operator.status import (
+    Observation,
+    conditions_for,
+    merge_conditions,
+    worker_observation,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: dict[str, Any]
+    retry: str | None = None  # why the reconcile should be retried soon
+
+
+def _timestamp(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _event(tenant: Mapping[str, Any], kind: str, reason: str, message: str) -> None:
+    """A Kubernetes Event on the tenant (kopf posts it in the background)."""
+    body = tenant if isinstance(tenant, kopf.Body) else kopf.Body(cast(kopf.RawBody, dict(tenant)))
+    kopf.event(body, type=kind, reason=reason, message=message)
+
+
+def _problem_text(error: TenantSpecError) -> str:
+    return "; ".join(f"{path}: {message}" if path else message for path, message in error.problems)
+
+
+def _status(
+    body: Mapping[str, Any], observation: Observation, now: datetime, **extra: Any
+) -> dict[str, Any]:
+    previous = (body.get("status") or {}).get("conditions") or []
+    conditions = merge_conditions(previous, conditions_for(observation), _timestamp(now))
+    return {"observedGeneration": observation.generation, "conditions": conditions, **extra}
+
+
+async def registered_owner(ctx: OperatorContext, name: str) -> str | None:
+    """The namespace that registered tenant ``name`` in the shared config map, if any."""
+    settings = ctx.settings
+    config_map = await ctx.client.get(
+        "ConfigMap", settings.release_namespace, settings.tenants_config_map
+    )
+    annotations = ((config_map or {}).get("metadata") or {}).get("annotations") or {}
+    owner = annotations.get(build.OWNER_ANNOTATION_PREFIX + name)
+    return str(owner) if owner else None
+
+
+async def _key_ring(ctx: OperatorContext, tenant: Mapping[str, Any], now: datetime) -> KeyRing:
+    meta = tenant["metadata"]
+    secret_name = build.child_name(meta["name"], "keys")
+    secret = await ctx.client.get("Secret", meta["namespace"], secret_name)
+    existing = None
+    if secret is not None:
+        existing = read_ring(secret.get("data") or {}, secret["metadata"].get("annotations") or {})
+    rotation = (meta.get("annotations") or {}).get(ROTATE_REQUEST_ANNOTATION, "")
+    grace = timedelta(hours=ctx.settings.key_grace_hours)
+    return plan_ring(existing, rotation=rotation, now=now, grace=grace)
+
+
+async def register_config(
+    ctx: OperatorContext, name: str, namespace: str, config: Any | None
+) -> None:
+    """Add (or with None remove) the tenant's compiled config in the shared config map."""
+    settings = ctx.settings
+    patch = build.config_entry_patch(name, namespace, config)
+    try:
+        await ctx.client.merge_patch(
+            "ConfigMap", settings.release_namespace, settings.tenants_config_map, patch
+        )
+    except ApiError as error:
+        if error.status != 404 or config is None:
+            raise
+        await apply(ctx.client, build.build_config_map(settings))
+        await ctx.client.merge_patch(
+            "ConfigMap", settings.release_namespace, settings.tenants_config_map, patch
+        )
+
+
+async def _apply_children(
+    ctx: OperatorContext,
+    tenant: Mapping[str, Any],
+    spec: TenantSpec,
+    now: datetime,
+    logger: logging.Logger | logging.LoggerAdapter[Any],
+) -> tuple[KeyRing, Any]:
+    settings = ctx.settings
+    meta = tenant["metadata"]
+    name, namespace = meta["name"], meta["namespace"]
+    ring = await _key_ring(ctx, tenant, now)
+    config = build.compile_config(settings, name, namespace, spec, ring)
+    desired = [
+        build.build_key_secret(settings, tenant, ring),
+        build.build_service(settings, tenant),
+        build.build_network_policy(settings, tenant, spec),
+        build.build_deployment(settings, tenant, spec, ring, config.revision),
+    ]
+    pdb = build.build_pdb(settings, tenant, spec)
+    if pdb is not None:
+        desired.append(pdb)
+    elif await remove(ctx.client, "PodDisruptionBudget", namespace, build.child_name(name)):
+        logger.info("removed the worker PodDisruptionBudget (one replica)")
+    for obj in desired:
+        outcome = await apply(ctx.client, obj)
+        if outcome != "unchanged":
+            # Events and logs name the object, never its contents (the Secret holds keys).
+            message = f"{outcome} {obj['kind']} {obj['metadata']['name']}"
+            _event(tenant, "Normal", outcome.capitalize(), message)
+            logger.info(message)
+    await register_config(ctx, name, namespace, config)
+    return ring, config
+
+
+async def reconcile_tenant(
+    ctx: OperatorContext,
+    tenant: Mapping[str, Any],
+    *,
+    logger: logging.Logger | logging.LoggerAdapter[Any],
+    now: datetime | None = None,
+) -> Outcome:
+    """Bring the tenant's children to their desired state; returns the status to write."""
+    now = now or datetime.now(UTC)
+    meta = tenant["metadata"]
+    name, namespace = meta["name"], meta["namespace"]
+    generation = int(meta.get("generation") or 0)
+    async with ctx.lock(namespace, name):
+        try:
+            _, spec = parse_tenant_resource(tenant)
+            owner = await registered_owner(ctx, name)
+            if owner not in (None, namespace):
+                raise TenantSpecError(
+                    "",
+                    [("metadata.name", f"tenant {name!r} already exists in namespace {owner!r}")],
+                )
+        except TenantSpecError as error:
+            problem = _problem_text(error)
+            _event(tenant, "Warning", "InvalidSpec", problem)
+            return Outcome(_status(tenant, Observation(generation, spec_problem=problem), now))
+        try:
+            ring, config = await _apply_children(ctx, tenant, spec, now, logger)
+            deployment = await ctx.client.get("Deployment", namespace, build.child_name(name))
+        except ApiError as error:
+            problem = str(error)
+            _event(tenant, "Warning", "ApplyFailed", problem)
+            observation = Observation(generation, apply_problem=problem)
+            return Outcome(_status(tenant, observation, now), retry=problem)
+        observation = Observation(
+            generation,
+            desired_replicas=spec.worker.replicas,
+            **worker_observation(deployment),
+        )
+        status = _status(
+            tenant,
+            observation,
+            now,
+            endpoint=config.endpoint,
+            configRevision=config.revision,
+            workerPublicKeyId=ring.key_id(),
+        )
+        return Outcome(status)
+
+
+def status_changed(tenant: Mapping[str, Any], status: Mapping[str, Any]) -> bool:
+    current = tenant.get("status") or {}
+    return any(current.get(key) != value for key, value in status.items())
+
+
+async def on_tenant_changed(
+    ctx: OperatorContext,
+    body: Mapping[str, Any],
+    patch: kopf.Patch,
+    logger: logging.Logger | logging.LoggerAdapter[Any],
+) -> None:
+    """create/update/resume/timer: reconcile and write the status through kopf's patch."""
+    outcome = await reconcile_tenant(ctx, body, logger=logger)
+    if status_changed(body, outcome.status):
+        patch.status.update(outcome.status)
+    if outcome.retry is not None:
+        raise kopf.TemporaryError(outcome.retry, delay=10)
