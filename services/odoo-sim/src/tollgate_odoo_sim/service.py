@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from .exceptions import AccessDenied, AccessError, UserError
 from .orm import api
@@ -69,12 +70,32 @@ def _http_error(status: HTTPStatus, description: str) -> Exception:
     return HTTPError(status, description)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _serialized(
+    method: Callable[Concatenate[OdooService, P], R],
+) -> Callable[Concatenate[OdooService, P], R]:
+    """Run one call at a time: the in-memory database has no MVCC, and each call is a
+    transaction (its undo journal must not interleave with another thread's)."""
+
+    def locked(self: OdooService, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    locked.__name__ = method.__name__
+    locked.__doc__ = method.__doc__
+    return locked
+
+
 class OdooService:
     """One simulated Odoo server holding one database."""
 
     def __init__(self, version: OdooVersion, registry: Registry) -> None:
         self.version = version
         self.registry = registry
+        self._lock = threading.RLock()
 
     @classmethod
     def create(
@@ -118,6 +139,7 @@ class OdooService:
         row = registry.tables["res.users"].rows.get(uid)
         return bool(row and row.get("active"))
 
+    @_serialized
     def authenticate(self, db: str, login: str, password: str) -> int | None:
         if (
             db != self.registry.db_name
@@ -136,6 +158,7 @@ class OdooService:
                 return None
         return None
 
+    @_serialized
     def check_credentials(self, db: str, uid: int, password: str) -> None:
         registry = self._registry(db)
         if (
@@ -148,6 +171,7 @@ class OdooService:
             return
         raise AccessDenied()
 
+    @_serialized
     def uid_from_api_key(self, db: str, key: str) -> int | None:
         if db != self.registry.db_name or not isinstance(key, str):
             return None
@@ -205,6 +229,7 @@ class OdooService:
                 return kind
         return None
 
+    @_serialized
     def execute_kw(
         self, db: str, uid: int, model: str, method: str, args: list[Any], kwargs: dict[str, Any]
     ) -> Any:
@@ -257,6 +282,7 @@ class OdooService:
             return False
         return "context" in parameters and len(args) == parameters.index("context")
 
+    @_serialized
     def call_json2(self, db: str, uid: int, model: str, method: str, params: dict[str, Any]) -> Any:
         env = self.env(db, uid)
         if (
@@ -292,6 +318,7 @@ class OdooService:
 
     # -- web client helpers --------------------------------------------------------------------
 
+    @_serialized
     def session_info(self, db: str, uid: int) -> dict[str, Any]:
         env = self.env(db, uid)
         user = env.user
@@ -337,6 +364,7 @@ class OdooService:
             "currencies": {},
         }
 
+    @_serialized
     def render_report(self, db: str, uid: int, report_name: str, ids: list[int]) -> bytes:
         from .addons.report import render
 
