@@ -358,3 +358,16 @@ async def test_a_call_that_differs_from_what_policy_saw_is_refused(
     assert error.code is ErrorCode.INVALID_ARGUMENT
     assert error.field == field
     assert fake_odoo.requests == []
+
+
+async def test_a_burst_of_cold_calls_checks_the_key_and_schema_once(worker, fake_odoo):
+    arguments = {"model": "res.partner", "fields": ["name"], "limit": 1}
+    results = await asyncio.gather(*(worker.search(arguments) for _ in range(8)))
+    assert all(data["count"] == 1 for data, _ in results)
+    methods = [
+        json.loads(r.content)["params"]["method"]
+        for r in fake_odoo.requests
+        if r.url.path == "/jsonrpc"
+    ]
+    assert methods.count("authenticate") == 1
+    assert [call[1] for call in fake_odoo.object_calls].count("fields_get") == 1

@@ -50,12 +50,11 @@ class SchemaCache:
 
     async def fields(self, session: OdooSession, model: str) -> ModelSchema:
         user = await session.user()
-        key = (user.uid, model)
-        schema = self._schemas.get(key)
-        if schema is None:
+
+        async def describe() -> ModelSchema:
             description = await session.execute(
                 model, "fields_get", kwargs={"attributes": _ATTRIBUTES}
             )
-            schema = _parse(model, description)
-            self._schemas.put(key, schema)
-        return schema
+            return _parse(model, description)
+
+        return await self._schemas.get_or_load((user.uid, model), describe)

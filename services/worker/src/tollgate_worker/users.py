@@ -27,14 +27,14 @@ class UserDirectory:
 
     async def user_for(self, credential: OdooCredential, deadline: Deadline) -> OdooUser:
         """The Odoo user behind ``credential``; asks Odoo only when not cached."""
-        key = _cache_key(credential)
-        uid = self._uids.get(key)
-        if uid is None:
+
+        async def authenticate() -> int:
             protocol = await self._client.protocol(deadline=deadline)
-            uid = await protocol.authenticate(
+            return await protocol.authenticate(
                 credential.login, credential.api_key, deadline=deadline
             )
-            self._uids.put(key, uid)
+
+        uid = await self._uids.get_or_load(_cache_key(credential), authenticate)
         return OdooUser(uid=uid, login=credential.login, api_key=credential.api_key)
 
     def forget(self, credential: OdooCredential) -> None:
