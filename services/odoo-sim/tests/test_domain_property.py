@@ -287,7 +287,7 @@ def ref_column(field_type: str, operator: str, right: Any, value: Any) -> bool |
     right = ref_operand(field_type, right)
     if right is None:
         return None
-    compare = {
+    compare: dict[str, bool] = {
         "=": value == right, "!=": value != right, "<": value < right,
         "<=": value <= right, ">": value > right, ">=": value >= right,
     }  # fmt: skip
