@@ -80,7 +80,7 @@ def _serialized(
     """Run one call at a time: the in-memory database has no MVCC, and each call is a
     transaction (its undo journal must not interleave with another thread's)."""
 
-    def locked(self: OdooService, *args: P.args, **kwargs: P.kwargs) -> R:
+    def locked(self: OdooService, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with self._lock:
             return method(self, *args, **kwargs)
 
