@@ -122,14 +122,15 @@ class WorkerServicer(worker_pb2_grpc.WorkerServiceServicer):
         started = time.perf_counter()
         with count_requests() as requests, _odoo_errors("execute_tool", tool=call.tool):
             result = await tool.run(tool_context, arguments)
-        logger.debug(
-            "tool call done",
-            extra={
-                "tool": call.tool,
-                "odoo_requests": requests.value,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "tool call done",
+                extra={
+                    "tool": call.tool,
+                    "odoo_requests": requests.value,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
         return worker_pb2.ExecuteToolResponse(
             result_json=json.dumps(
                 result.data, separators=(",", ":"), ensure_ascii=False, default=str
