@@ -365,7 +365,7 @@ def read_group(
         rows = rows[int(offset) :]
     if limit:
         rows = rows[: int(limit)]
-    base_domain = list(domains.normalize(domain)) if domain else []
+    base_domain = list(domains.normalize(domain, version=_major(model))) if domain else []
     result: list[dict[str, Any]] = []
     for key, _members, values in rows:
         group: dict[str, Any] = {}
@@ -413,7 +413,7 @@ def formatted_read_group(
     aggs = [agg for agg in parsed if agg is not None]
     rows = _compute_groups(model, domain, groupbys, aggs)
     if having:
-        rows = _apply_having(rows, having)
+        rows = _apply_having(rows, having, _major(model))
     _sort_groups(model, rows, groupbys, order)
     if offset:
         rows = rows[int(offset) :]
@@ -433,10 +433,14 @@ def formatted_read_group(
     return result
 
 
+def _major(model: Model) -> int:
+    return model.env.version.major
+
+
 def _apply_having(
-    rows: list[tuple[tuple[Any, ...], list[int], dict[str, Any]]], having: Any
+    rows: list[tuple[tuple[Any, ...], list[int], dict[str, Any]]], having: Any, major: int
 ) -> list[tuple[tuple[Any, ...], list[int], dict[str, Any]]]:
-    items = list(domains.normalize(having))
+    items = list(domains.normalize(having, version=major))
     compare = {
         "=": lambda a, b: a == b,
         "!=": lambda a, b: a != b,

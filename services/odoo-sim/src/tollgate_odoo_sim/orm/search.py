@@ -20,6 +20,7 @@ class OrmSource:
     def __init__(self, env: Environment) -> None:
         self.env = env
         self.registry = env.registry
+        self.major = env.version.major
         self._infos: dict[tuple[str, str], domains.FieldInfo | None] = {}
         self._readers: dict[tuple[str, str], Callable[[int], Any]] = {}
 
@@ -71,10 +72,22 @@ class OrmSource:
         table = self.registry.tables[model]
         if rec_name and self.registry.models[model]._fields[rec_name].store:
             return set(
-                domains.evaluate(self, model, [(rec_name, operator, value)], table.rows.keys())
+                domains.evaluate(
+                    self,
+                    model,
+                    [(rec_name, operator, value)],
+                    table.rows.keys(),
+                    version=self.major,
+                )
             )
         return set(
-            domains.evaluate(self, model, [("display_name", operator, value)], table.rows.keys())
+            domains.evaluate(
+                self,
+                model,
+                [("display_name", operator, value)],
+                table.rows.keys(),
+                version=self.major,
+            )
         )
 
     def default_order(self, model: str) -> str:
@@ -113,13 +126,19 @@ def active_domain(model: Model, domain: Sequence[Any]) -> list[Any]:
         if isinstance(item, list | tuple) and len(item) == 3 and item[0] == active:
             return list(domain)
     return (
-        [(active, "=", True), *domains.normalize(list(domain))] if domain else [(active, "=", True)]
+        [(active, "=", True), *domains.normalize(list(domain), version=model.env.version.major)]
+        if domain
+        else [(active, "=", True)]
     )
 
 
 def filter_ids(model: Model, domain: Any, ids: Iterable[int] | None = None) -> list[int]:
     """Ids among *ids* (all rows when None) matching *domain*, no access check, no active_test."""
-    return list(domains.evaluate(source_for(model), model._name or "", domain, ids))
+    return list(
+        domains.evaluate(
+            source_for(model), model._name, domain, ids, version=model.env.version.major
+        )
+    )
 
 
 def sort_records(model: Model, ids: list[int], order: str | None) -> list[int]:
@@ -138,7 +157,8 @@ def search_ids(
     """Odoo's ``_search``: access rights, record rules, active_test, domain, order, paging."""
     from .security import check_model_access, rule_domain
 
-    domains.normalize(domain)
+    major = model.env.version.major
+    domains.normalize(domain, version=major)
     check_model_access(model, operation)
     # Odoo falls back to _order for any falsy order (odoo-client-lib sends order=False).
     if order is not None and order is not False and not isinstance(order, str):
@@ -149,8 +169,8 @@ def search_ids(
     rules = rule_domain(model, operation)
     if rules is not None:
         # the rules are trusted data: evaluated with the same engine, in one pass with the domain
-        full = ["&", *domains.normalize(full or []), *rules]
-    ids = domains.evaluate(source, name, full or [], None)
+        full = ["&", *domains.normalize(full or [], version=major), *rules]
+    ids = domains.evaluate(source, name, full or [], None, version=major)
     if count:
         return ids
     ids = _ordered(model, source, ids, order or model._order)

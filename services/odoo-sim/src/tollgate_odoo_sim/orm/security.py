@@ -174,32 +174,26 @@ def rule_domain(model: Model, operation: str) -> list[Any] | None:
             continue
         domain = list(safe_eval_domain(row.get("domain_force") or "[]", names) or [])
         (group_domains if group_ids else global_domains).append(domain or [(1, "=", 1)])
+    major = env.version.major
     parts = list(global_domains)
     if group_domains:
-        parts.append(_or(group_domains))
+        parts.append(_combine("|", group_domains, major))
     if not parts:
         return None
-    return _and(parts)
+    return _combine("&", parts, major)
 
 
-def _and(domains: list[list[Any]]) -> list[Any]:
-    result: list[Any] = ["&"] * (len(domains) - 1)
+def _combine(operator: str, domains: list[list[Any]], major: int) -> list[Any]:
+    result: list[Any] = [operator] * (len(domains) - 1)
     for domain in domains:
-        result.extend(_normalized(domain))
+        result.extend(_normalized(domain, major))
     return result
 
 
-def _or(domains: list[list[Any]]) -> list[Any]:
-    result: list[Any] = ["|"] * (len(domains) - 1)
-    for domain in domains:
-        result.extend(_normalized(domain))
-    return result
-
-
-def _normalized(domain: list[Any]) -> list[Any]:
+def _normalized(domain: list[Any], major: int) -> list[Any]:
     from .. import domain as domains
 
-    return list(domains.normalize(domain))
+    return list(domains.normalize(domain, version=major))
 
 
 def rule_filter(model: Model, operation: str, ids: Iterable[int]) -> list[int]:
