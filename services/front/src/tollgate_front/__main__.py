@@ -7,12 +7,14 @@ from tollgate_common.logging import configure_logging
 from tollgate_common.settings import load_settings
 from tollgate_common.telemetry import configure_telemetry, shutdown_telemetry
 
-from tollgate_front.app import create_app
 from tollgate_front.config import Settings
 
 
 def main() -> None:
     settings = load_settings(Settings, program="tollgate-front")
+    # Imported after the settings are known good: a bad setting fails before the heavy imports.
+    from tollgate_front.app import create_app
+
     configure_logging("front", settings.log_level)
     configure_telemetry("front")
     try:

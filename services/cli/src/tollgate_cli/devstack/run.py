@@ -14,6 +14,7 @@ from tollgate_cli.devstack.banner import render_banner
 from tollgate_cli.devstack.plan import Ports, ProcessSpec, StackPlan, build_plan, load_tenants
 from tollgate_cli.devstack.secrets import load_or_create
 from tollgate_cli.devstack.supervisor import Supervisor
+from tollgate_cli.stack_file import STACK_FILE
 
 # Everything must be up within this time; `make dev` promises 30 seconds.
 STARTUP_SECONDS = 30.0
@@ -30,6 +31,7 @@ def prepare_stack(
     """Load the tenants, keep or create the secrets, and write the files the services read."""
     tenants = load_tenants(tenants_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / STACK_FILE).unlink(missing_ok=True)  # written again once the stack is up
     secrets = load_or_create(state_dir, [t.name for t in tenants])
     plan = build_plan(
         tenants,

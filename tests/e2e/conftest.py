@@ -1,0 +1,19 @@
+"""One local stack per test module, started with `tollgate dev` as a developer would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tollgate_cli.testing import DevStack, running_dev_stack
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    with running_dev_stack(
+        tmp_path_factory.mktemp("dev-stack"), tenants_dir=REPO / "examples" / "tenants"
+    ) as stack:
+        yield stack
