@@ -8,6 +8,7 @@ member; a ``None`` result leaves ``result`` out, like Odoo.
 
 from __future__ import annotations
 
+import html
 import inspect
 import json
 from collections.abc import Awaitable, Callable
@@ -57,7 +58,7 @@ def wrong_mimetype(request: Request) -> Response:
 def _bad_request_page(text: str) -> str:
     return (
         "<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n"
-        f"<h1>Bad Request</h1>\n<p>{text}</p>\n"
+        f"<h1>Bad Request</h1>\n<p>{html.escape(text)}</p>\n"
     )
 
 
@@ -93,6 +94,9 @@ def json_route(route: JsonRoute) -> Callable[[Request], Awaitable[Response]]:
                 raise HTTPError(HTTPStatus.BAD_REQUEST, "Invalid JSON-RPC data")
             path_params = {str(k): v for k, v in request.path_params.items()}
             kwargs = _filter_params(route, {**params, **path_params})
+            # Bind first so a missing parameter reads "missing a required argument: 'args'",
+            # without naming this module's functions.
+            inspect.signature(route).bind(request, runtime, **kwargs)
             result = await route(request, runtime, **kwargs)
         except Exception as exc:
             return error_response(runtime, request_id, exc)

@@ -6,6 +6,7 @@ route answers "Odoo Session Expired" (code 100) and an HTTP route redirects to `
 
 from __future__ import annotations
 
+import html
 import json
 from http import HTTPStatus
 from typing import Any
@@ -145,7 +146,7 @@ def http_error_page(status: HTTPStatus, description: str) -> Response:
     page = (
         "<!doctype html>\n<html lang=en>\n"
         f"<title>{status.value} {status.phrase}</title>\n"
-        f"<h1>{status.phrase}</h1>\n<p>{description}</p>\n"
+        f"<h1>{status.phrase}</h1>\n<p>{html.escape(description)}</p>\n"
     )
     return Response(page, status_code=status.value, media_type="text/html")
 
