@@ -304,3 +304,11 @@ def test_odoo_19_wording_for_unknown_fields(source: MemorySource) -> None:
     message = "Invalid field res.country.foo in condition ('foo', '=', 1)"
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         evaluate(source, PARTNER, [("country_id.foo", "=", 1)], version=19)
+
+
+def test_deeply_nested_domains_do_not_hit_the_recursion_limit(source: MemorySource) -> None:
+    alternating = ["&", "|"] * 1500 + [("id", "!=", 3)] * 3001
+    assert search(source, alternating) == [1, 2, 4, 5]
+    wide = ["|"] * 4999 + [("id", "=", i) for i in range(5000)]
+    assert search(source, wide) == [1, 2, 3, 4, 5]
+    assert search(source, ["!"] * 3001 + [("id", "=", 1)]) == [2, 3, 4, 5]

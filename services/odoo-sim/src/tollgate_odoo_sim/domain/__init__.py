@@ -5,7 +5,7 @@ prefix ``&``/``|``/``!`` with implicit AND, every term operator, dotted paths ac
 and Odoo's NULL semantics. Storage stays with the ORM behind :class:`DomainSource`.
 """
 
-from tollgate_odoo_sim.domain.evaluate import compile_domain, evaluate
+from tollgate_odoo_sim.domain.compiler import compile_domain, evaluate
 from tollgate_odoo_sim.domain.normalize import FALSE_LEAF, TERM_OPERATORS, TRUE_LEAF, normalize
 from tollgate_odoo_sim.domain.order import OrderKey, parse_order, sort_ids
 from tollgate_odoo_sim.domain.source import DomainSource, FieldInfo

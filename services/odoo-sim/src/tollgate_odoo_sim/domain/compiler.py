@@ -72,23 +72,53 @@ def compile_domain(
     return lambda rid: predicate(rid) is True
 
 
-def _tree(items: list[DomainItem]) -> Node:
-    """Prefix list to tree, read from the right so that nothing recurses on the list's length."""
-    stack: list[Node] = []
+# Nested closures recurse when called; past this nesting the domain runs as a stack program.
+MAX_CLOSURE_DEPTH = 64
+
+
+def _tree(items: list[DomainItem]) -> tuple[Node, int]:
+    """Prefix list to tree and its nesting depth, read from the right without recursion."""
+    stack: list[tuple[Node, int]] = []
     for item in reversed(items):
         if item == NOT:
-            stack.append(("not", stack.pop()))
+            node, depth = stack.pop()
+            stack.append((("not", node), depth + 1))
         elif item in (AND, OR):
             kind = "and" if item == AND else "or"
             children: list[Node] = []
+            depth = 0
             for _ in range(2):
-                child = stack.pop()
-                children.extend(child[1] if child[0] == kind else [child])
-            stack.append((kind, children))
+                child, child_depth = stack.pop()
+                merged = child[0] == kind
+                children.extend(child[1] if merged else [child])
+                depth = max(depth, child_depth if merged else child_depth + 1)
+            stack.append(((kind, children), depth))
         else:
-            stack.append(("leaf", item))
+            stack.append((("leaf", item), 0))
     (root,) = stack
     return root
+
+
+def _program(leaves: dict[int, Pred], items: list[DomainItem]) -> Pred:
+    """Run the prefix list from the right with an explicit stack: any nesting, no recursion."""
+    steps = [(item, leaves.get(position)) for position, item in reversed(list(enumerate(items)))]
+
+    def run(rid: int) -> bool | None:
+        stack: list[bool | None] = []
+        for item, leaf in steps:
+            if leaf is not None:
+                stack.append(leaf(rid))
+            elif item == NOT:
+                stack.append(stack.pop() is False)
+            elif item == AND:
+                first, second = stack.pop(), stack.pop()
+                stack.append(bool(first) and bool(second))
+            else:
+                first, second = stack.pop(), stack.pop()
+                stack.append(bool(first) or bool(second))
+        return stack[0]
+
+    return run
 
 
 def _all(predicates: list[Pred]) -> Pred:
@@ -121,7 +151,15 @@ class _Compiler:
         self.version = version
 
     def compile(self, model: str, items: list[DomainItem]) -> Pred:
-        return self._node(model, _tree(items))
+        root, depth = _tree(items)
+        if depth <= MAX_CLOSURE_DEPTH:
+            return self._node(model, root)
+        leaves = {
+            position: self._leaf(model, item)
+            for position, item in enumerate(items)
+            if isinstance(item, tuple)
+        }
+        return _program(leaves, items)
 
     def _node(self, model: str, node: Node) -> Pred:
         kind, payload = node
