@@ -221,7 +221,11 @@ class AccountMove(Model):
     invoice_partner_display_name = fields.Char(related="partner_id.display_name")
     line_ids = fields.One2many("account.move.line", "move_id", string="Journal Items", copy=True)
     invoice_line_ids = fields.One2many(
-        "account.move.line", "move_id", string="Invoice lines", copy=False
+        "account.move.line",
+        "move_id",
+        string="Invoice lines",
+        copy=False,
+        domain=[("display_type", "in", ("product", "line_section", "line_note"))],
     )
     invoice_date = fields.Date(string="Invoice/Bill Date", index=True, copy=False)
     invoice_date_due = fields.Date(

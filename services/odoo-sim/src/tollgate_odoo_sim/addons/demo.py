@@ -864,6 +864,11 @@ class DemoLoader:
                     },
                 )
         self.rec(
+            "product.pricelist",
+            "product.list0",
+            {"name": "Public Pricelist", "currency_id": self.ref("base.USD"), "sequence": 1},
+        )
+        self.rec(
             "crm.team",
             "sales_team.team_sales_department",
             {
@@ -1011,6 +1016,7 @@ class DemoLoader:
                     "date_order": when,
                     "validity_date": (when + timedelta(days=30)).date(),
                     "payment_term_id": term_30 if index % 2 else False,
+                    "pricelist_id": self.ref("product.list0"),
                     "client_order_ref": f"PO-{4400 + index * 7}" if index % 3 == 0 else False,
                     "tag_ids": [(6, 0, [tags[index % len(tags)]])] if index % 4 == 0 else [],
                     "order_line": lines,

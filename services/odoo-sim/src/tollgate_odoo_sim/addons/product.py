@@ -39,6 +39,23 @@ class ProductCategory(Model):
                 category.complete_name = category.name
 
 
+class ProductPricelist(Model):
+    _name = "product.pricelist"
+    _description = "Pricelist"
+    _order = "sequence, id, name"
+
+    name = fields.Char(string="Pricelist Name", required=True, translate=True)
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=16)
+    currency_id = fields.Many2one("res.currency", string="Currency", required=True)
+    company_id = fields.Many2one("res.company", string="Company")
+
+    @api.depends("name", "currency_id")
+    def _compute_display_name(self) -> None:
+        for pricelist in self:
+            pricelist.display_name = f"{pricelist.name} ({pricelist.currency_id.name})"
+
+
 class ProductTemplate(Model):
     _name = "product.template"
     _description = "Product"
@@ -151,4 +168,11 @@ class ProductProduct(Model):
 
 def models(version: OdooVersion) -> list[type[Model]]:
     product_type = ProductTemplateType17 if version.major <= 17 else ProductTemplateGoods
-    return [UomUom, ProductCategory, ProductTemplate, product_type, ProductProduct]
+    return [
+        UomUom,
+        ProductCategory,
+        ProductPricelist,
+        ProductTemplate,
+        product_type,
+        ProductProduct,
+    ]

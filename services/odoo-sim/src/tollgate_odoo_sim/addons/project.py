@@ -13,6 +13,7 @@ TASK_STATES = [
     ("1_canceled", "Cancelled"),
     ("04_waiting_normal", "Waiting"),
 ]
+CLOSED_STATES = frozenset({"1_done", "1_canceled"})
 PROJECT_STATUSES = [
     ("on_track", "On Track"),
     ("at_risk", "At Risk"),
@@ -119,6 +120,7 @@ class ProjectTask(Model):
     state = fields.Selection(
         TASK_STATES, string="Status", required=True, default="01_in_progress", tracking=True
     )
+    is_closed = fields.Boolean(compute="_compute_is_closed", store=True, string="Closed State")
     create_date = fields.Datetime(string="Created On", readonly=True)
     date_end = fields.Datetime(string="Ending Date", index=True, copy=False)
     date_assign = fields.Datetime(string="Assigning Date", copy=False, readonly=True)
@@ -135,6 +137,11 @@ class ProjectTask(Model):
     child_ids = fields.One2many("project.task", "parent_id", string="Sub-tasks")
     allocated_hours = fields.Float(string="Allocated Time", tracking=True)
     email_cc = fields.Char(help="Email addresses that were in the CC of the incoming emails")
+
+    @api.depends("state")
+    def _compute_is_closed(self) -> None:
+        for task in self:
+            task.is_closed = task.state in CLOSED_STATES
 
 
 class ProjectTaskDeadline18(Model):

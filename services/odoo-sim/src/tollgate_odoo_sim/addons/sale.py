@@ -91,6 +91,7 @@ class SaleOrder(Model):
         "res.currency", related="company_id.currency_id", string="Currency"
     )
     payment_term_id = fields.Many2one("account.payment.term", string="Payment Terms")
+    pricelist_id = fields.Many2one("product.pricelist", string="Pricelist")
     order_line = fields.One2many("sale.order.line", "order_id", string="Order Lines", copy=True)
     tag_ids = fields.Many2many("crm.tag", string="Tags")
     note = fields.Html(string="Terms and conditions")
@@ -108,6 +109,12 @@ class SaleOrder(Model):
         "account.move", string="Invoices", compute="_compute_invoices", copy=False
     )
     invoice_count = fields.Integer(string="Invoice Count", compute="_compute_invoices")
+    amount_invoiced = fields.Monetary(
+        string="Already invoiced", compute="_compute_amount_invoiced", currency_field="currency_id"
+    )
+    amount_to_invoice = fields.Monetary(
+        string="Amount to invoice", compute="_compute_amount_invoiced", currency_field="currency_id"
+    )
     signed_by = fields.Char(string="Signed By", copy=False)
     signed_on = fields.Datetime(string="Signed On", copy=False)
 
@@ -150,6 +157,19 @@ class SaleOrder(Model):
             invoices = order.order_line.mapped("invoice_lines").mapped("move_id")
             order.invoice_ids = invoices
             order.invoice_count = len(invoices)
+
+    @api.depends("order_line.invoice_lines", "amount_total")
+    def _compute_amount_invoiced(self) -> None:
+        for order in self:
+            invoiced = sum(
+                line.price_total
+                for line in order.order_line.mapped("invoice_lines")
+                if line.move_id.state == "posted"
+            )
+            order.amount_invoiced = round(invoiced, 2)
+            order.amount_to_invoice = (
+                round(order.amount_total - invoiced, 2) if order.state == "sale" else 0.0
+            )
 
     @api.model_create_multi
     def create(self, vals_list: list[dict[str, Any]]) -> Any:
