@@ -50,6 +50,7 @@ proto-check: install
 lint: install proto-check
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 	@set -e; for src in $(PACKAGES); do echo "mypy --strict $$src"; $(RUN) mypy $$src; done
 
 unit: install
