@@ -14,7 +14,7 @@ from typing import Any
 from tollgate_odoo_sim.orm.registry import Registry
 
 from .bulk import BulkWriter
-from .demo import MAIN_COMPANY
+from .demo_data import MAIN_COMPANY
 
 FIRST_NAMES = (
     "Alex", "Blake", "Casey", "Dana", "Eli", "Frankie", "Gale", "Harper", "Indy", "Jordan",
