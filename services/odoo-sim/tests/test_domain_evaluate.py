@@ -262,6 +262,32 @@ def test_errors_use_odoos_wording(source: MemorySource, domain: Any, message: st
         search(source, domain)
 
 
+@pytest.mark.parametrize(
+    ("domain", "message"),
+    [
+        (["!", ("foo", "=", 1)], "Invalid field res.partner.foo in leaf ('foo', '=', 1)"),
+        ([("foo", "<>", 1)], "Invalid field res.partner.foo in leaf ('foo', '<>', 1)"),
+        ([["foo", "=", [1, 2]]], "Invalid field res.partner.foo in leaf ('foo', '=', [1, 2])"),
+        ([("foo", "bad", 1)], "Invalid field res.partner.foo in leaf ('foo', 'bad', 1)"),
+        ([("", "=", 1)], "Invalid field res.partner. in leaf ('', '=', 1)"),
+        (
+            ["|", ("name", "=", 1), ("bar", "=", 1)],
+            "Invalid field res.partner.bar in leaf ('bar', '=', 1)",
+        ),
+    ],
+)
+def test_unknown_fields_are_reported_on_the_leaf_as_sent(
+    source: MemorySource, domain: Any, message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        search(source, domain)
+
+
+def test_syntax_errors_come_before_unknown_fields(source: MemorySource) -> None:
+    with pytest.raises(ValueError, match="syntactically not correct"):
+        search(source, ["&", ("foo", "=", 1)])
+
+
 def test_bad_date_operand_is_a_value_error(source: MemorySource) -> None:
     with pytest.raises(ValueError, match="does not match format"):
         search(source, [("birthday", "<", "yesterday")])

@@ -36,6 +36,7 @@ from tollgate_odoo_sim.domain.normalize import (
     TRUE_LEAF,
     DomainItem,
     Leaf,
+    explicit_prefix,
     normalize,
 )
 from tollgate_odoo_sim.domain.source import DomainSource, FieldInfo
@@ -68,7 +69,12 @@ def compile_domain(
 
     Raises ``ValueError`` (Odoo's wording) for a malformed domain or an unknown field.
     """
-    predicate = _Compiler(source, version).compile(model, normalize(domain, version=version))
+    compiler = _Compiler(source, version)
+    if version < 19:
+        # Odoo 17/18 look the fields up on the leaves as written, before validating operators
+        # and before pushing negations down: their errors quote the leaf as the client sent it.
+        compiler.check_fields(model, explicit_prefix(domain))
+    predicate = compiler.compile(model, normalize(domain, version=version))
     return lambda rid: predicate(rid) is True
 
 
@@ -171,6 +177,21 @@ class _Compiler:
             return lambda rid: inner(rid) is False
         predicates = [self._node(model, child) for child in payload]
         return _all(predicates) if kind == "and" else _any(predicates)
+
+    def check_fields(self, model: str, items: list[Any]) -> None:
+        """Raise Odoo's error for the first unknown field, following paths and subdomains."""
+        for item in items:
+            if not isinstance(item, tuple) or len(item) != 3 or not isinstance(item[0], str):
+                continue  # an operator, a constant leaf, or an invalid leaf reported later
+            left, operator, right = item
+            name, _, rest = left.partition(".")
+            info = self._field(model, name, item)
+            if not info.relational:
+                continue
+            if rest:
+                self.check_fields(self._comodel(info), [(rest, operator, right)])
+            elif operator in ("any", "not any") and isinstance(right, list):
+                self.check_fields(self._comodel(info), right)
 
     def _field(self, model: str, name: str, leaf: Leaf) -> FieldInfo:
         info = self.source.field_info(model, name)

@@ -87,7 +87,7 @@ def normalize(domain: object, *, version: int = 17) -> list[DomainItem]:
     """
     if version >= 19:
         domain = _check_v19(domain)
-    items = _explicit_prefix(domain, version)
+    items = explicit_prefix(domain, version)
     items = [_canonical_leaf(item) if isinstance(item, tuple) else item for item in items]
     items = _distribute_not(items)
     for item in items:
@@ -145,7 +145,11 @@ def is_constant_leaf(item: object) -> bool:
     return isinstance(item, tuple) and item in (TRUE_LEAF, FALSE_LEAF)
 
 
-def _explicit_prefix(domain: object, version: int) -> list[Any]:
+def explicit_prefix(domain: object, version: int = 17) -> list[Any]:
+    """The domain with its implicit ANDs made explicit and its terms as tuples, leaves as given.
+
+    Raises Odoo 17/18's errors for a domain that is not a list or has the wrong number of terms.
+    """
     if not isinstance(domain, list | tuple):
         raise ValueError(NOT_A_LIST)
     if not domain:
