@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from tollgate.v1 import common_pb2 as tollgate_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16tollgate/v1/auth.proto\x12\x0btollgate.v1\x1a\x18tollgate/v1/common.proto\"E\n\x12VerifyTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0e\n\x06tenant\x18\x02 \x01(\t\x12\x10\n\x08resource\x18\x03 \x01(\t\"[\n\x13VerifyTokenResponse\x12)\n\tprincipal\x18\x01 \x01(\x0b\x32\x16.tollgate.v1.Principal\x12\x19\n\x11\x63\x61\x63he_ttl_seconds\x18\x02 \x01(\x01\x32_\n\x0b\x41uthService\x12P\n\x0bVerifyToken\x12\x1f.tollgate.v1.VerifyTokenRequest\x1a .tollgate.v1.VerifyTokenResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16tollgate/v1/auth.proto\x12\x0btollgate.v1\x1a\x18tollgate/v1/common.proto\"E\n\x12VerifyTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0e\n\x06tenant\x18\x02 \x01(\t\x12\x10\n\x08resource\x18\x03 \x01(\t\"[\n\x13VerifyTokenResponse\x12)\n\tprincipal\x18\x01 \x01(\x0b\x32\x16.tollgate.v1.Principal\x12\x19\n\x11\x63\x61\x63he_ttl_seconds\x18\x02 \x01(\x01\"\x15\n\x13GetTokenKeysRequest\"A\n\x08TokenKey\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x11\n\talgorithm\x18\x02 \x01(\t\x12\x12\n\npublic_key\x18\x03 \x01(\x0c\"r\n\x14GetTokenKeysResponse\x12#\n\x04keys\x18\x01 \x03(\x0b\x32\x15.tollgate.v1.TokenKey\x12\x13\n\x0bissuer_base\x18\x02 \x01(\t\x12 \n\x18\x61\x63\x63\x65ss_token_ttl_seconds\x18\x03 \x01(\x01\"\'\n\x16ListRevocationsRequest\x12\r\n\x05\x61\x66ter\x18\x01 \x01(\t\"X\n\nRevocation\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x15\n\rconnection_id\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x12\n\nrevoked_at\x18\x04 \x01(\x01\"r\n\x17ListRevocationsResponse\x12,\n\x0brevocations\x18\x01 \x03(\x0b\x32\x17.tollgate.v1.Revocation\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12\x19\n\x11retention_seconds\x18\x03 \x01(\x01\"\xd9\x01\n\nApiKeyInfo\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x0e\n\x06tenant\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\r\n\x05\x65mail\x18\x04 \x01(\t\x12\x0c\n\x04name\x18\x05 \x01(\t\x12\x12\n\nodoo_login\x18\x06 \x01(\t\x12\x15\n\rallowed_tools\x18\x07 \x03(\t\x12\x16\n\x0e\x61llowed_models\x18\x08 \x03(\t\x12\x12\n\nexpires_at\x18\t \x01(\x03\x12\x12\n\ncreated_at\x18\n \x01(\x03\x12\x12\n\nrotated_at\x18\x0b \x01(\x03\"\xb1\x01\n\x13\x43reateApiKeyRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x12\n\nodoo_login\x18\x04 \x01(\t\x12\x14\n\x0codoo_api_key\x18\x05 \x01(\t\x12\x15\n\rallowed_tools\x18\x06 \x03(\t\x12\x16\n\x0e\x61llowed_models\x18\x07 \x03(\t\x12\x12\n\nexpires_at\x18\x08 \x01(\x03\"N\n\x14\x43reateApiKeyResponse\x12\x0f\n\x07\x61pi_key\x18\x01 \x01(\t\x12%\n\x04info\x18\x02 \x01(\x0b\x32\x17.tollgate.v1.ApiKeyInfo\"$\n\x12ListApiKeysRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\"<\n\x13ListApiKeysResponse\x12%\n\x04keys\x18\x01 \x03(\x0b\x32\x17.tollgate.v1.ApiKeyInfo\"5\n\x13RotateApiKeyRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\"5\n\x13RevokeApiKeyRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\"\x16\n\x14RevokeApiKeyResponse\"7\n\x14RevokeSubjectRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\"(\n\x15RevokeSubjectResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x05\x32\xbb\x05\n\x0b\x41uthService\x12P\n\x0bVerifyToken\x12\x1f.tollgate.v1.VerifyTokenRequest\x1a .tollgate.v1.VerifyTokenResponse\x12S\n\x0cGetTokenKeys\x12 .tollgate.v1.GetTokenKeysRequest\x1a!.tollgate.v1.GetTokenKeysResponse\x12\\\n\x0fListRevocations\x12#.tollgate.v1.ListRevocationsRequest\x1a$.tollgate.v1.ListRevocationsResponse\x12S\n\x0c\x43reateApiKey\x12 .tollgate.v1.CreateApiKeyRequest\x1a!.tollgate.v1.CreateApiKeyResponse\x12P\n\x0bListApiKeys\x12\x1f.tollgate.v1.ListApiKeysRequest\x1a .tollgate.v1.ListApiKeysResponse\x12S\n\x0cRotateApiKey\x12 .tollgate.v1.RotateApiKeyRequest\x1a!.tollgate.v1.CreateApiKeyResponse\x12S\n\x0cRevokeApiKey\x12 .tollgate.v1.RevokeApiKeyRequest\x1a!.tollgate.v1.RevokeApiKeyResponse\x12V\n\rRevokeSubject\x12!.tollgate.v1.RevokeSubjectRequest\x1a\".tollgate.v1.RevokeSubjectResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,6 +36,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VERIFYTOKENREQUEST']._serialized_end=134
   _globals['_VERIFYTOKENRESPONSE']._serialized_start=136
   _globals['_VERIFYTOKENRESPONSE']._serialized_end=227
-  _globals['_AUTHSERVICE']._serialized_start=229
-  _globals['_AUTHSERVICE']._serialized_end=324
+  _globals['_GETTOKENKEYSREQUEST']._serialized_start=229
+  _globals['_GETTOKENKEYSREQUEST']._serialized_end=250
+  _globals['_TOKENKEY']._serialized_start=252
+  _globals['_TOKENKEY']._serialized_end=317
+  _globals['_GETTOKENKEYSRESPONSE']._serialized_start=319
+  _globals['_GETTOKENKEYSRESPONSE']._serialized_end=433
+  _globals['_LISTREVOCATIONSREQUEST']._serialized_start=435
+  _globals['_LISTREVOCATIONSREQUEST']._serialized_end=474
+  _globals['_REVOCATION']._serialized_start=476
+  _globals['_REVOCATION']._serialized_end=564
+  _globals['_LISTREVOCATIONSRESPONSE']._serialized_start=566
+  _globals['_LISTREVOCATIONSRESPONSE']._serialized_end=680
+  _globals['_APIKEYINFO']._serialized_start=683
+  _globals['_APIKEYINFO']._serialized_end=900
+  _globals['_CREATEAPIKEYREQUEST']._serialized_start=903
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=1080
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=1082
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=1160
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=1162
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=1198
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=1200
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=1260
+  _globals['_ROTATEAPIKEYREQUEST']._serialized_start=1262
+  _globals['_ROTATEAPIKEYREQUEST']._serialized_end=1315
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=1317
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=1370
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=1372
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=1394
+  _globals['_REVOKESUBJECTREQUEST']._serialized_start=1396
+  _globals['_REVOKESUBJECTREQUEST']._serialized_end=1451
+  _globals['_REVOKESUBJECTRESPONSE']._serialized_start=1453
+  _globals['_REVOKESUBJECTRESPONSE']._serialized_end=1493
+  _globals['_AUTHSERVICE']._serialized_start=1496
+  _globals['_AUTHSERVICE']._serialized_end=2195
 # @@protoc_insertion_point(module_scope)

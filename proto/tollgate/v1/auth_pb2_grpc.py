@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class AuthServiceStub:
-    """auth: who is calling. The front asks it on every request it cannot verify locally.
+    """auth: who is calling. The front verifies OAuth access tokens itself (keys and revocations come
+    from here) and asks auth about everything else (API keys, server-stored credentials).
     """
 
     def __init__(self, channel):
@@ -40,14 +41,97 @@ class AuthServiceStub:
                 request_serializer=tollgate_dot_v1_dot_auth__pb2.VerifyTokenRequest.SerializeToString,
                 response_deserializer=tollgate_dot_v1_dot_auth__pb2.VerifyTokenResponse.FromString,
                 _registered_method=True)
+        self.GetTokenKeys = channel.unary_unary(
+                '/tollgate.v1.AuthService/GetTokenKeys',
+                request_serializer=tollgate_dot_v1_dot_auth__pb2.GetTokenKeysRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_auth__pb2.GetTokenKeysResponse.FromString,
+                _registered_method=True)
+        self.ListRevocations = channel.unary_unary(
+                '/tollgate.v1.AuthService/ListRevocations',
+                request_serializer=tollgate_dot_v1_dot_auth__pb2.ListRevocationsRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_auth__pb2.ListRevocationsResponse.FromString,
+                _registered_method=True)
+        self.CreateApiKey = channel.unary_unary(
+                '/tollgate.v1.AuthService/CreateApiKey',
+                request_serializer=tollgate_dot_v1_dot_auth__pb2.CreateApiKeyRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_auth__pb2.CreateApiKeyResponse.FromString,
+                _registered_method=True)
+        self.ListApiKeys = channel.unary_unary(
+                '/tollgate.v1.AuthService/ListApiKeys',
+                request_serializer=tollgate_dot_v1_dot_auth__pb2.ListApiKeysRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_auth__pb2.ListApiKeysResponse.FromString,
+                _registered_method=True)
+        self.RotateApiKey = channel.unary_unary(
+                '/tollgate.v1.AuthService/RotateApiKey',
+                request_serializer=tollgate_dot_v1_dot_auth__pb2.RotateApiKeyRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_auth__pb2.CreateApiKeyResponse.FromString,
+                _registered_method=True)
+        self.RevokeApiKey = channel.unary_unary(
+                '/tollgate.v1.AuthService/RevokeApiKey',
+                request_serializer=tollgate_dot_v1_dot_auth__pb2.RevokeApiKeyRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_auth__pb2.RevokeApiKeyResponse.FromString,
+                _registered_method=True)
+        self.RevokeSubject = channel.unary_unary(
+                '/tollgate.v1.AuthService/RevokeSubject',
+                request_serializer=tollgate_dot_v1_dot_auth__pb2.RevokeSubjectRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_auth__pb2.RevokeSubjectResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
-    """auth: who is calling. The front asks it on every request it cannot verify locally.
+    """auth: who is calling. The front verifies OAuth access tokens itself (keys and revocations come
+    from here) and asks auth about everything else (API keys, server-stored credentials).
     """
 
     def VerifyToken(self, request, context):
         """Verify a bearer token (OAuth access token or API key) presented at one tenant's MCP URL.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTokenKeys(self, request, context):
+        """The public keys access tokens are signed with, and the issuer they name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRevocations(self, request, context):
+        """Revocations (connections and users) recorded after a cursor, so every replica of the front
+        refuses a revoked token within seconds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateApiKey(self, request, context):
+        """API-key connections for server-to-server use (the `tollgate keys` command).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiKeys(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateApiKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeSubject(self, request, context):
+        """Revoke everything a person holds at a tenant (OAuth grants and tokens issued so far).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -61,6 +145,41 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     request_deserializer=tollgate_dot_v1_dot_auth__pb2.VerifyTokenRequest.FromString,
                     response_serializer=tollgate_dot_v1_dot_auth__pb2.VerifyTokenResponse.SerializeToString,
             ),
+            'GetTokenKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTokenKeys,
+                    request_deserializer=tollgate_dot_v1_dot_auth__pb2.GetTokenKeysRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_auth__pb2.GetTokenKeysResponse.SerializeToString,
+            ),
+            'ListRevocations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRevocations,
+                    request_deserializer=tollgate_dot_v1_dot_auth__pb2.ListRevocationsRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_auth__pb2.ListRevocationsResponse.SerializeToString,
+            ),
+            'CreateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiKey,
+                    request_deserializer=tollgate_dot_v1_dot_auth__pb2.CreateApiKeyRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_auth__pb2.CreateApiKeyResponse.SerializeToString,
+            ),
+            'ListApiKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiKeys,
+                    request_deserializer=tollgate_dot_v1_dot_auth__pb2.ListApiKeysRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_auth__pb2.ListApiKeysResponse.SerializeToString,
+            ),
+            'RotateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateApiKey,
+                    request_deserializer=tollgate_dot_v1_dot_auth__pb2.RotateApiKeyRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_auth__pb2.CreateApiKeyResponse.SerializeToString,
+            ),
+            'RevokeApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiKey,
+                    request_deserializer=tollgate_dot_v1_dot_auth__pb2.RevokeApiKeyRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_auth__pb2.RevokeApiKeyResponse.SerializeToString,
+            ),
+            'RevokeSubject': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeSubject,
+                    request_deserializer=tollgate_dot_v1_dot_auth__pb2.RevokeSubjectRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_auth__pb2.RevokeSubjectResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'tollgate.v1.AuthService', rpc_method_handlers)
@@ -70,7 +189,8 @@ def add_AuthServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AuthService:
-    """auth: who is calling. The front asks it on every request it cannot verify locally.
+    """auth: who is calling. The front verifies OAuth access tokens itself (keys and revocations come
+    from here) and asks auth about everything else (API keys, server-stored credentials).
     """
 
     @staticmethod
@@ -90,6 +210,195 @@ class AuthService:
             '/tollgate.v1.AuthService/VerifyToken',
             tollgate_dot_v1_dot_auth__pb2.VerifyTokenRequest.SerializeToString,
             tollgate_dot_v1_dot_auth__pb2.VerifyTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTokenKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.AuthService/GetTokenKeys',
+            tollgate_dot_v1_dot_auth__pb2.GetTokenKeysRequest.SerializeToString,
+            tollgate_dot_v1_dot_auth__pb2.GetTokenKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRevocations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.AuthService/ListRevocations',
+            tollgate_dot_v1_dot_auth__pb2.ListRevocationsRequest.SerializeToString,
+            tollgate_dot_v1_dot_auth__pb2.ListRevocationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.AuthService/CreateApiKey',
+            tollgate_dot_v1_dot_auth__pb2.CreateApiKeyRequest.SerializeToString,
+            tollgate_dot_v1_dot_auth__pb2.CreateApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.AuthService/ListApiKeys',
+            tollgate_dot_v1_dot_auth__pb2.ListApiKeysRequest.SerializeToString,
+            tollgate_dot_v1_dot_auth__pb2.ListApiKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.AuthService/RotateApiKey',
+            tollgate_dot_v1_dot_auth__pb2.RotateApiKeyRequest.SerializeToString,
+            tollgate_dot_v1_dot_auth__pb2.CreateApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.AuthService/RevokeApiKey',
+            tollgate_dot_v1_dot_auth__pb2.RevokeApiKeyRequest.SerializeToString,
+            tollgate_dot_v1_dot_auth__pb2.RevokeApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeSubject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.AuthService/RevokeSubject',
+            tollgate_dot_v1_dot_auth__pb2.RevokeSubjectRequest.SerializeToString,
+            tollgate_dot_v1_dot_auth__pb2.RevokeSubjectResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -27,7 +27,9 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class AuthServiceStub:
-    """auth: who is calling. The front asks it on every request it cannot verify locally."""
+    """auth: who is calling. The front verifies OAuth access tokens itself (keys and revocations come
+    from here) and asks auth about everything else (API keys, server-stored credentials).
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
@@ -35,17 +37,47 @@ class AuthServiceStub:
     def __new__(cls, channel: _aio.Channel) -> AuthServiceAsyncStub: ...
     VerifyToken: _grpc.UnaryUnaryMultiCallable[_auth_pb2.VerifyTokenRequest, _auth_pb2.VerifyTokenResponse]
     """Verify a bearer token (OAuth access token or API key) presented at one tenant's MCP URL."""
+    GetTokenKeys: _grpc.UnaryUnaryMultiCallable[_auth_pb2.GetTokenKeysRequest, _auth_pb2.GetTokenKeysResponse]
+    """The public keys access tokens are signed with, and the issuer they name."""
+    ListRevocations: _grpc.UnaryUnaryMultiCallable[_auth_pb2.ListRevocationsRequest, _auth_pb2.ListRevocationsResponse]
+    """Revocations (connections and users) recorded after a cursor, so every replica of the front
+    refuses a revoked token within seconds.
+    """
+    CreateApiKey: _grpc.UnaryUnaryMultiCallable[_auth_pb2.CreateApiKeyRequest, _auth_pb2.CreateApiKeyResponse]
+    """API-key connections for server-to-server use (the `tollgate keys` command)."""
+    ListApiKeys: _grpc.UnaryUnaryMultiCallable[_auth_pb2.ListApiKeysRequest, _auth_pb2.ListApiKeysResponse]
+    RotateApiKey: _grpc.UnaryUnaryMultiCallable[_auth_pb2.RotateApiKeyRequest, _auth_pb2.CreateApiKeyResponse]
+    RevokeApiKey: _grpc.UnaryUnaryMultiCallable[_auth_pb2.RevokeApiKeyRequest, _auth_pb2.RevokeApiKeyResponse]
+    RevokeSubject: _grpc.UnaryUnaryMultiCallable[_auth_pb2.RevokeSubjectRequest, _auth_pb2.RevokeSubjectResponse]
+    """Revoke everything a person holds at a tenant (OAuth grants and tokens issued so far)."""
 
 @_typing.type_check_only
 class AuthServiceAsyncStub(AuthServiceStub):
-    """auth: who is calling. The front asks it on every request it cannot verify locally."""
+    """auth: who is calling. The front verifies OAuth access tokens itself (keys and revocations come
+    from here) and asks auth about everything else (API keys, server-stored credentials).
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     VerifyToken: _aio.UnaryUnaryMultiCallable[_auth_pb2.VerifyTokenRequest, _auth_pb2.VerifyTokenResponse]  # type: ignore[assignment]
     """Verify a bearer token (OAuth access token or API key) presented at one tenant's MCP URL."""
+    GetTokenKeys: _aio.UnaryUnaryMultiCallable[_auth_pb2.GetTokenKeysRequest, _auth_pb2.GetTokenKeysResponse]  # type: ignore[assignment]
+    """The public keys access tokens are signed with, and the issuer they name."""
+    ListRevocations: _aio.UnaryUnaryMultiCallable[_auth_pb2.ListRevocationsRequest, _auth_pb2.ListRevocationsResponse]  # type: ignore[assignment]
+    """Revocations (connections and users) recorded after a cursor, so every replica of the front
+    refuses a revoked token within seconds.
+    """
+    CreateApiKey: _aio.UnaryUnaryMultiCallable[_auth_pb2.CreateApiKeyRequest, _auth_pb2.CreateApiKeyResponse]  # type: ignore[assignment]
+    """API-key connections for server-to-server use (the `tollgate keys` command)."""
+    ListApiKeys: _aio.UnaryUnaryMultiCallable[_auth_pb2.ListApiKeysRequest, _auth_pb2.ListApiKeysResponse]  # type: ignore[assignment]
+    RotateApiKey: _aio.UnaryUnaryMultiCallable[_auth_pb2.RotateApiKeyRequest, _auth_pb2.CreateApiKeyResponse]  # type: ignore[assignment]
+    RevokeApiKey: _aio.UnaryUnaryMultiCallable[_auth_pb2.RevokeApiKeyRequest, _auth_pb2.RevokeApiKeyResponse]  # type: ignore[assignment]
+    RevokeSubject: _aio.UnaryUnaryMultiCallable[_auth_pb2.RevokeSubjectRequest, _auth_pb2.RevokeSubjectResponse]  # type: ignore[assignment]
+    """Revoke everything a person holds at a tenant (OAuth grants and tokens issued so far)."""
 
 class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
-    """auth: who is calling. The front asks it on every request it cannot verify locally."""
+    """auth: who is calling. The front verifies OAuth access tokens itself (keys and revocations come
+    from here) and asks auth about everything else (API keys, server-stored credentials).
+    """
 
     @_abc_1.abstractmethod
     def VerifyToken(
@@ -54,5 +86,60 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_auth_pb2.VerifyTokenResponse, _abc.Awaitable[_auth_pb2.VerifyTokenResponse]]:
         """Verify a bearer token (OAuth access token or API key) presented at one tenant's MCP URL."""
+
+    @_abc_1.abstractmethod
+    def GetTokenKeys(
+        self,
+        request: _auth_pb2.GetTokenKeysRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.GetTokenKeysResponse, _abc.Awaitable[_auth_pb2.GetTokenKeysResponse]]:
+        """The public keys access tokens are signed with, and the issuer they name."""
+
+    @_abc_1.abstractmethod
+    def ListRevocations(
+        self,
+        request: _auth_pb2.ListRevocationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.ListRevocationsResponse, _abc.Awaitable[_auth_pb2.ListRevocationsResponse]]:
+        """Revocations (connections and users) recorded after a cursor, so every replica of the front
+        refuses a revoked token within seconds.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateApiKey(
+        self,
+        request: _auth_pb2.CreateApiKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.CreateApiKeyResponse, _abc.Awaitable[_auth_pb2.CreateApiKeyResponse]]:
+        """API-key connections for server-to-server use (the `tollgate keys` command)."""
+
+    @_abc_1.abstractmethod
+    def ListApiKeys(
+        self,
+        request: _auth_pb2.ListApiKeysRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.ListApiKeysResponse, _abc.Awaitable[_auth_pb2.ListApiKeysResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def RotateApiKey(
+        self,
+        request: _auth_pb2.RotateApiKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.CreateApiKeyResponse, _abc.Awaitable[_auth_pb2.CreateApiKeyResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def RevokeApiKey(
+        self,
+        request: _auth_pb2.RevokeApiKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.RevokeApiKeyResponse, _abc.Awaitable[_auth_pb2.RevokeApiKeyResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def RevokeSubject(
+        self,
+        request: _auth_pb2.RevokeSubjectRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.RevokeSubjectResponse, _abc.Awaitable[_auth_pb2.RevokeSubjectResponse]]:
+        """Revoke everything a person holds at a tenant (OAuth grants and tokens issued so far)."""
 
 def add_AuthServiceServicer_to_server(servicer: AuthServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
