@@ -98,7 +98,10 @@ def test_invalid_order_is_odoos_user_error(source: MemorySource, order: str) -> 
     )
 
 
-@pytest.mark.parametrize(("order", "name"), [("foo", "foo"), ("NAME desc", "NAME")])
+@pytest.mark.parametrize(
+    ("order", "name"),
+    [("foo", "foo"), ("NAME desc", "NAME"), ("country_id.name", "country_id.name")],
+)
 def test_unknown_order_field_is_a_value_error(source: MemorySource, order: str, name: str) -> None:
     message = f"Invalid field {name!r} on model 'res.partner'"
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):

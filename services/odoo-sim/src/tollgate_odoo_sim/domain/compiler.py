@@ -39,9 +39,8 @@ from tollgate_odoo_sim.domain.normalize import (
     explicit_prefix,
     normalize,
 )
-from tollgate_odoo_sim.domain.source import DomainSource, FieldInfo
+from tollgate_odoo_sim.domain.source import ID_FIELD, DomainSource, FieldInfo
 
-ID_FIELD = FieldInfo(type="integer")
 Node = tuple[str, Any]  # ("leaf", Leaf) | ("not", Node) | ("and" | "or", list[Node])
 
 

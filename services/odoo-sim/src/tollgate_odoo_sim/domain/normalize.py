@@ -137,14 +137,6 @@ def _check_condition_v19(item: list[Any] | tuple[Any, ...]) -> Any:
     return (left, lowered, right)
 
 
-def is_leaf(item: object) -> bool:
-    return isinstance(item, tuple)
-
-
-def is_constant_leaf(item: object) -> bool:
-    return isinstance(item, tuple) and item in (TRUE_LEAF, FALSE_LEAF)
-
-
 def explicit_prefix(domain: object, version: int = 17) -> list[Any]:
     """The domain with its implicit ANDs made explicit and its terms as tuples, leaves as given.
 

@@ -16,11 +16,12 @@ A syntactically invalid order raises Odoo's ``UserError``; an unknown field rais
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tollgate_odoo_sim.domain.source import DomainSource, FieldInfo
+from tollgate_odoo_sim.domain.columns import Getter
+from tollgate_odoo_sim.domain.source import ID_FIELD, DomainSource, FieldInfo
 from tollgate_odoo_sim.domain.values import stored_key
 from tollgate_odoo_sim.exceptions import UserError
 
@@ -33,7 +34,6 @@ INVALID_ORDER = (
     'Invalid "order" specified (%s). A valid "order" specification is a comma-separated list of '
     "valid field names (optionally followed by asc/desc for the direction)"
 )
-ID_FIELD = FieldInfo(type="integer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +58,8 @@ def parse_order(source: DomainSource, model: str, order: str) -> list[OrderKey]:
     keys = []
     for term in _split(order):
         name = term["field"].strip('"')
-        if term["property"]:
-            raise ValueError(f"Invalid field {name}.{term['property']!r} on model {model!r}")
+        if term["property"]:  # properties fields are not simulated
+            raise ValueError(f"Invalid field {name + '.' + term['property']!r} on model {model!r}")
         if name != "id" and source.field_info(model, name) is None:
             raise ValueError(f"Invalid field {name!r} on model {model!r}")
         direction = (term["direction"] or "asc").lower()
@@ -92,9 +92,6 @@ def sort_ids(
 
         result.sort(key=sort_key, reverse=key.descending)
     return result
-
-
-Getter = Callable[[int], Any]
 
 
 def _split(order: str) -> list[re.Match[str]]:

@@ -42,6 +42,10 @@ class FieldInfo:
         return self.type in X2MANY_TYPES
 
 
+ID_FIELD = FieldInfo(type="integer")
+"""Every model's ``id``, for a source that does not describe it."""
+
+
 class DomainSource(Protocol):
     """Read access to one database, as the domain engine sees it (implemented by the ORM)."""
 
