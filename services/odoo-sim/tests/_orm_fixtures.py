@@ -76,9 +76,11 @@ class Order(Model):
     _name = "test.order"
     _description = "Test Order"
     _order = "date desc, id desc"
+    _check_company_auto = True
 
     name = fields.Char(default="New", copy=False)
-    partner_id = fields.Many2one("test.partner", required=True)
+    company_id = fields.Many2one("res.company")
+    partner_id = fields.Many2one("test.partner", required=True, check_company=True)
     line_ids = fields.One2many("test.order.line", "order_id", copy=True)
     amount = fields.Float(compute="_compute_amount", store=True)
     date = fields.Date()

@@ -201,3 +201,16 @@ def test_version_specific_fields(series: str, present: str, absent: str) -> None
     assert absent not in described
     with pytest.raises(ValueError, match=f"Invalid field '{absent}'"):
         model.create({"name": "x", absent: "y"})
+
+
+def test_check_company_refuses_records_of_another_company(world: World) -> None:
+    env = world.env(world.admin)
+    partner = env["test.partner"].create({"name": "Far", "company_id": world.company2})
+    with pytest.raises(UserError) as info:
+        env["test.order"].create({"partner_id": partner.id, "company_id": world.company1})
+    assert str(info.value) == (
+        "Incompatible companies on records:\n"
+        "- 'New' belongs to company 'Company One' and 'Partner' (partner_id: Far) "
+        "belongs to another company."
+    )
+    assert not env["test.order"].search([])

@@ -153,9 +153,41 @@ def _check_required(record: Model) -> None:
 
 
 def _run_constraints(records: Model, names: set[str]) -> None:
+    _check_company(records, names)
     for watched, method_name in records._constraint_methods:
         if names.intersection(watched):
             getattr(records, method_name)()
+
+
+def _check_company(records: Model, names: set[str]) -> None:
+    """Odoo's ``_check_company``: relations marked ``check_company`` must share the company."""
+    if not records._check_company_auto or "company_id" not in records._fields:
+        return
+    checked = [
+        f
+        for f in records._fields.values()
+        if f.check_company and f.is_relational and (f.name in names or "company_id" in names)
+    ]
+    if not checked:
+        return
+    problems: list[str] = []
+    for record in records.sudo():
+        company = record.company_id
+        if not company:
+            continue
+        for field in checked:
+            targets = getattr(record, field.name)
+            if "company_id" not in targets._fields:
+                continue
+            wrong = targets.filtered(lambda t, c=company: t.company_id and t.company_id != c)
+            if wrong:
+                values = ", ".join(str(name) for name in wrong.mapped("display_name"))
+                problems.append(
+                    f"- {record.display_name!r} belongs to company {company.display_name!r} and "
+                    f"{field.string!r} ({field.name}: {values}) belongs to another company."
+                )
+    if problems:
+        raise UserError("Incompatible companies on records:\n" + "\n".join(problems[:5]))
 
 
 def _write_non_columns(record: Model, vals: Mapping[str, Any]) -> None:
