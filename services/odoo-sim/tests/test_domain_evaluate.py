@@ -70,6 +70,8 @@ CASES: list[tuple[Any, list[int]]] = [
     ([("name", "=ilike", "b%")], [2]),
     ([("name", "=like", "Deco_Addict")], [4]),
     ([("name", "=like", "Deco")], []),
+    ([("email", "=like", "azure_%")], [1]),
+    ([("email", "=like", "azure\\_%")], []),  # a backslash escapes a wildcard, as in SQL
     (["!", ("name", "=like", "B%")], [1, 3, 4]),
     ([("employees", "like", "1")], [1]),
     # =?

@@ -220,18 +220,28 @@ def ref_x2many(src: MemorySource, info: FieldInfo, value: Any, operator: str, ri
 
 
 def like(text: str, pattern: str) -> bool:
-    """SQL LIKE by dynamic programming over (text position, pattern position)."""
-    table = [[False] * (len(pattern) + 1) for _ in range(len(text) + 1)]
+    """SQL LIKE by dynamic programming over (text position, pattern token)."""
+    tokens: list[tuple[str, str]] = []  # ("%", ""), ("_", ""), or ("=", a literal character)
+    escaped = False
+    for char in pattern:
+        if escaped or char not in "%_\\":
+            tokens.append(("=", char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        else:
+            tokens.append((char, ""))
+    table = [[False] * (len(tokens) + 1) for _ in range(len(text) + 1)]
     table[0][0] = True
-    for j, p in enumerate(pattern, 1):
-        table[0][j] = table[0][j - 1] and p == "%"
+    for j, (kind, _) in enumerate(tokens, 1):
+        table[0][j] = table[0][j - 1] and kind == "%"
     for i, t in enumerate(text, 1):
-        for j, p in enumerate(pattern, 1):
-            if p == "%":
+        for j, (kind, literal) in enumerate(tokens, 1):
+            if kind == "%":
                 table[i][j] = table[i][j - 1] or table[i - 1][j]
             else:
-                table[i][j] = table[i - 1][j - 1] and (p == "_" or p == t)
-    return table[len(text)][len(pattern)]
+                table[i][j] = table[i - 1][j - 1] and (kind == "_" or literal == t)
+    return table[len(text)][len(tokens)]
 
 
 def ref_operand(field_type: str, right: Any) -> Any:
@@ -491,3 +501,7 @@ def test_reference_like_matcher() -> None:
     assert like("", "%")
     assert not like("abc", "a_")
     assert like("abc", "a%c")
+    assert like("B%ta", "%\\%%")
+    assert not like("Beta", "%\\%%")
+    assert like("a_b", "a\\_b")
+    assert not like("axb", "a\\_b")
