@@ -12,7 +12,10 @@ if TYPE_CHECKING:
     from tollgate_odoo_sim.addons.demo import DemoUser
 
 # Client libraries (and xmlrpc.client itself) drop keep-alive sockets without closing them.
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.usefixtures("_collect_client_sockets"),
+]
 
 DB = "odoo"
 

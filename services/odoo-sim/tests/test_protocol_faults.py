@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 
 # Client libraries (and xmlrpc.client itself) drop keep-alive sockets without closing them.
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.usefixtures("_collect_client_sockets"),
+]
 
 
 @pytest.mark.parametrize(

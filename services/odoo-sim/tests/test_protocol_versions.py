@@ -9,7 +9,10 @@ import pytest
 
 DB = "odoo"
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.usefixtures("_collect_client_sockets"),
+]
 
 
 def _execute_kw(sim: str, jsonrpc: Any, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
