@@ -217,6 +217,38 @@ def test_invoice_due_dates_and_payment_states(service: OdooService, admin: Calle
     assert thirty["invoice_date_due"] == (start + timedelta(days=30)).isoformat()
 
 
+def test_due_date_by_hand_or_from_payment_terms(service: OdooService, admin: Caller) -> None:
+    base = {
+        "move_type": "out_invoice",
+        "partner_id": ref(service, "base.res_partner_12"),
+        "journal_id": ref(service, "account.1_journal_inv"),
+        "currency_id": ref(service, "base.USD"),
+        "invoice_date": "2026-01-10",
+    }
+    by_hand = admin("account.move", "create", {**base, "invoice_date_due": "2026-02-28"})
+    default = admin("account.move", "create", base)
+    fields = ["invoice_date_due"]
+    assert admin("account.move", "read", [by_hand], fields)[0]["invoice_date_due"] == "2026-02-28"
+    assert admin("account.move", "read", [default], fields)[0]["invoice_date_due"] == "2026-01-10"
+    term = ref(service, "account.account_payment_term_15days")
+    admin("account.move", "write", [by_hand], {"invoice_payment_term_id": term})
+    assert admin("account.move", "read", [by_hand], fields)[0]["invoice_date_due"] == "2026-01-25"
+
+
+def test_order_addresses_default_to_the_customer_and_keep_a_chosen_one(
+    service: OdooService, demo: Caller
+) -> None:
+    company = ref(service, "base.res_partner_12")
+    contact = ref(service, "base.res_partner_12_contact_1")
+    fields = ["partner_invoice_id", "partner_shipping_id"]
+    plain = demo("sale.order", "create", {"partner_id": company})
+    [row] = demo("sale.order", "read", [plain], fields)
+    assert (row["partner_invoice_id"][0], row["partner_shipping_id"][0]) == (company, company)
+    chosen = demo("sale.order", "create", {"partner_id": company, "partner_shipping_id": contact})
+    [row] = demo("sale.order", "read", [chosen], fields)
+    assert row["partner_shipping_id"][0] == contact
+
+
 def test_win_and_lose_a_lead(service: OdooService, demo: Caller) -> None:
     lead = ref(service, "crm.crm_case_5")
     assert demo("crm.lead", "action_set_won", [lead]) is True

@@ -229,7 +229,12 @@ class AccountMove(Model):
     )
     invoice_date = fields.Date(string="Invoice/Bill Date", index=True, copy=False)
     invoice_date_due = fields.Date(
-        string="Due Date", compute="_compute_invoice_date_due", store=True, index=True, copy=False
+        string="Due Date",
+        compute="_compute_invoice_date_due",
+        store=True,
+        readonly=False,
+        index=True,
+        copy=False,
     )
     invoice_payment_term_id = fields.Many2one("account.payment.term", string="Payment Terms")
     invoice_user_id = fields.Many2one(
@@ -305,7 +310,9 @@ class AccountMove(Model):
             elif move.invoice_payment_term_id:
                 move.invoice_date_due = move.invoice_payment_term_id._due_date(start)
             else:
-                move.invoice_date_due = start
+                # without payment terms the due date is set by hand, never before the invoice
+                current = move.invoice_date_due
+                move.invoice_date_due = current if current and current >= start else start
 
     @api.depends("name", "state", "move_type")
     def _compute_display_name(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tollgate_odoo_sim.exceptions import UserError
@@ -11,6 +11,8 @@ from tollgate_odoo_sim.versions import OdooVersion
 
 from .account import line_amounts
 
+#: Odoo's default company setting "Default Quotation Validity"
+QUOTATION_VALIDITY_DAYS = 30
 SALE_STATES = [
     ("draft", "Quotation"),
     ("sent", "Quotation Sent"),
@@ -51,7 +53,11 @@ class SaleOrder(Model):
     date_order = fields.Datetime(
         string="Order Date", required=True, copy=False, default=lambda self: datetime.now()
     )
-    validity_date = fields.Date(string="Expiration", copy=False)
+    validity_date = fields.Date(
+        string="Expiration",
+        copy=False,
+        default=lambda self: date.today() + timedelta(days=QUOTATION_VALIDITY_DAYS),
+    )
     commitment_date = fields.Datetime(string="Delivery Date", copy=False)
     require_signature = fields.Boolean(string="Online signature", default=True)
     require_payment = fields.Boolean(string="Online payment")
@@ -122,14 +128,23 @@ class SaleOrder(Model):
     def _compute_partner_addresses(self) -> None:
         for order in self:
             partner = order.partner_id
-            order.partner_invoice_id = order._address_of_type(partner, "invoice")
-            order.partner_shipping_id = order._address_of_type(partner, "delivery")
+            order.partner_invoice_id = order._address_of_type(
+                partner, "invoice", order.partner_invoice_id
+            )
+            order.partner_shipping_id = order._address_of_type(
+                partner, "delivery", order.partner_shipping_id
+            )
 
     @staticmethod
-    def _address_of_type(partner: Any, kind: str) -> Any:
+    def _address_of_type(partner: Any, kind: str, current: Any) -> Any:
+        """The customer's address of *kind*; an address already chosen within the same
+        customer is kept."""
         if not partner:
             return partner
-        contacts = partner.commercial_partner_id.child_ids.filtered(lambda c: c.type == kind)
+        commercial = partner.commercial_partner_id
+        if current and current.commercial_partner_id == commercial:
+            return current
+        contacts = commercial.child_ids.filtered(lambda c: c.type == kind)
         return contacts[:1] or partner
 
     @api.depends("order_line.price_subtotal", "order_line.price_total")
