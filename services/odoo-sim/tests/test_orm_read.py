@@ -171,3 +171,19 @@ def test_dotted_path_and_related_search(world: World, people: dict[str, Any]) ->
     found = model.search([("parent_id.name", "=", "Acme")])
     assert set(found.ids) == {people["ann"].id, people["bob"].id}
     assert model.search([("tag_ids.name", "=", "vip")]).ids == [people["bob"].id]
+
+
+@pytest.mark.parametrize(
+    ("series", "keyword", "accepted"),
+    [("17.0", "args", True), ("18.0", "args", False), ("18.0", "domain", True)],
+)
+def test_name_search_domain_keyword_per_version(series: str, keyword: str, accepted: bool) -> None:
+    world = build_world(series)
+    model = world.env(world.admin)["test.partner"]
+    model.create([{"name": "Acme", "kind": "company"}, {"name": "Ann"}])
+    if accepted:
+        found = model.name_search("", **{keyword: [("kind", "=", "company")]})
+        assert [name for _id, name in found] == ["Acme"]
+    else:
+        with pytest.raises(TypeError, match="unexpected keyword argument 'args'"):
+            model.name_search("", **{keyword: []})

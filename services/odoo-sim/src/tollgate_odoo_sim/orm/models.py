@@ -305,8 +305,13 @@ class Model:
     ) -> list[list[Any]]:
         from .reading import name_search
 
-        if domain is None:
-            domain = kw.pop("args", None)
+        # Odoo 17 names the domain parameter ``args``; 18 renamed it ``domain``.
+        if "args" in kw and self.env.version.major < 18:
+            legacy = kw.pop("args")
+            domain = legacy if domain is None else domain
+        if kw:
+            unexpected = next(iter(kw))
+            raise TypeError(f"name_search() got an unexpected keyword argument '{unexpected}'")
         return name_search(self, name, domain, operator, limit)
 
     @api.model
