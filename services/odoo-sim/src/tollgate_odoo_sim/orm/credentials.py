@@ -28,13 +28,29 @@ def verify_secret(secret: str, hashed: str) -> bool:
     return hmac.compare_digest(computed.hex(), digest)
 
 
+INDEX_SIZE = 8  # Odoo keeps the first 8 characters of an API key in clear to look it up
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 def set_password(registry: Registry, uid: int, password: str) -> None:
     registry.passwords[uid] = hash_secret(password)
+    registry.verified.pop(uid, None)
 
 
 def check_password(registry: Registry, uid: int, password: str) -> bool:
     hashed = registry.passwords.get(uid)
-    return bool(hashed) and verify_secret(password, hashed or "")
+    if not hashed:
+        return False
+    digest = _digest(password)
+    if digest in registry.verified.get(uid, ()):
+        return True
+    if verify_secret(password, hashed):
+        registry.verified.setdefault(uid, set()).add(digest)
+        return True
+    return False
 
 
 def add_api_key(
@@ -42,15 +58,25 @@ def add_api_key(
 ) -> None:
     from .registry import ApiKey
 
-    registry.api_keys.append(ApiKey(user_id=uid, name=name, key_hash=hash_secret(key), scope=scope))
+    registry.api_keys.append(
+        ApiKey(
+            user_id=uid, name=name, key_hash=hash_secret(key), scope=scope, index=key[:INDEX_SIZE]
+        )
+    )
 
 
 def api_key_user(registry: Registry, key: str, scope: str = "rpc") -> int | None:
     """The user owning *key* (keys with no scope or scope *scope* match), else None."""
+    digest = _digest(key)
+    known = registry.verified_keys.get((digest, scope))
+    if known is not None:
+        return known
+    index = key[:INDEX_SIZE]
     for api_key in registry.api_keys:
-        if api_key.scope not in (None, scope):
+        if api_key.scope not in (None, scope) or api_key.index != index:
             continue
         if verify_secret(key, api_key.key_hash):
+            registry.verified_keys[(digest, scope)] = api_key.user_id
             return api_key.user_id
     return None
 

@@ -21,6 +21,8 @@ class ApiKey:
     name: str
     key_hash: str
     scope: str | None
+    #: the key's first characters, stored in clear like Odoo does, to find the key to verify
+    index: str = ""
 
 
 def _table_name(model: str) -> str:
@@ -48,6 +50,10 @@ class Registry:
         self.model_modules: dict[str, str] = {}
         self.passwords: dict[int, str] = {}
         self.api_keys: list[ApiKey] = []
+        #: digests of secrets already verified (uid -> digests), so that per-call credential
+        #: checks do not pay for PBKDF2 every time; cleared when the user's password changes
+        self.verified: dict[int, set[str]] = {}
+        self.verified_keys: dict[tuple[str, str], int] = {}
         #: bumped on every write so that cached computed values are dropped
         self.generation = 0
         self.journal = Journal()
