@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest's importlib mode does not add tests/
-from _addons_fixtures import Caller, fresh_service, login, ref, rolled_back
+from _addons_fixtures import Caller, fresh_service, login, ref, rolled_back, shared_service
 from tollgate_odoo_sim.addons.demo import CHICAGO_COMPANY, DEMO_USERS, MAIN_COMPANY
 from tollgate_odoo_sim.exceptions import AccessError
 from tollgate_odoo_sim.service import OdooService
@@ -73,9 +73,10 @@ def service(database: OdooService) -> Iterator[OdooService]:
         yield database
 
 
+@pytest.mark.parametrize("version", ["17.0", "18.0", "19.0"])
 @pytest.mark.parametrize("user", sorted(RIGHTS))
-def test_model_access_rights_per_user(service: OdooService, user: str) -> None:
-    env = login(service, user).env()
+def test_model_access_rights_per_user(user: str, version: str) -> None:
+    env = login(shared_service(version), user).env()
     for model, letters in RIGHTS[user].items():
         for operation in OPERATIONS:
             allowed = env[model].check_access_rights(operation, raise_exception=False)
@@ -220,6 +221,15 @@ def test_salesperson_cannot_delete_orders_but_manager_can_delete_drafts(
         demo("sale.order", "unlink", [draft])
     assert admin("sale.order", "unlink", [draft]) is True
     assert admin("sale.order", "search_count", [("id", "=", draft)]) == 0
+
+
+def test_only_billing_users_post_invoices(service: OdooService) -> None:
+    demo = login(service, "demo")
+    draft = demo("account.move", "search", [("state", "=", "draft")], limit=1)
+    assert draft
+    with pytest.raises(AccessError, match="You don't have the access rights to post an invoice"):
+        demo("account.move", "action_post", draft)
+    assert login(service, "admin")("account.move", "action_post", draft) is True
 
 
 def test_project_rights_follow_project_groups(service: OdooService) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 from datetime import date, timedelta
 from typing import Any
 
-from tollgate_odoo_sim.exceptions import UserError
+from tollgate_odoo_sim.exceptions import AccessError, UserError
 from tollgate_odoo_sim.orm import Model, api, fields
 from tollgate_odoo_sim.versions import OdooVersion
 
@@ -333,6 +333,8 @@ class AccountMove(Model):
             raise UserError("You cannot delete an item linked to a posted entry.")
 
     def action_post(self) -> bool:
+        if not self.env.su and not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError("You don't have the access rights to post an invoice.")
         for move in self:
             if move.state == "posted":
                 raise UserError(f"The entry {move.name} (id {move.id}) is already posted.")
