@@ -202,3 +202,25 @@ def test_groups_carry_odoo_xml_ids_and_implications() -> None:
     assert env.user.has_group("sales_team.group_sale_salesman")
     assert env.user.has_group("base.group_user")
     assert not env.user.has_group("sales_team.group_sale_manager")
+
+
+def test_invoiced_orders_link_their_invoices() -> None:
+    service = shared_service("19.0")
+    admin = login(service, "admin")
+    order_id = ref(service, "sale.sale_order_1")
+    [order] = admin(
+        "sale.order", "read", [order_id],
+        ["invoice_ids", "invoice_count", "order_line", "invoice_status", "amount_invoiced",
+         "amount_total"],
+    )  # fmt: skip
+    assert order["invoice_count"] == len(order["invoice_ids"]) == 1
+    assert order["invoice_status"] == "invoiced"
+    assert order["amount_invoiced"] == order["amount_total"]
+    lines = admin(
+        "account.move.line", "search_read",
+        [("move_id", "=", order["invoice_ids"][0]), ("display_type", "=", "product")],
+        fields=["sale_line_ids"],
+    )  # fmt: skip
+    assert sorted(line["sale_line_ids"][0] for line in lines) == sorted(order["order_line"])
+    [invoice] = admin("account.move", "read", order["invoice_ids"], ["invoice_origin"])
+    assert invoice["invoice_origin"] == "S00001"

@@ -354,7 +354,14 @@ class SaleOrderLine(Model):
         string="Total", compute="_compute_amount", store=True, currency_field="currency_id"
     )
     qty_delivered = fields.Float(string="Delivery Quantity", digits=(16, 2), default=0.0)
-    invoice_lines = fields.Many2many("account.move.line", string="Invoice Lines", copy=False)
+    invoice_lines = fields.Many2many(
+        "account.move.line",
+        "sale_order_line_invoice_rel",
+        "order_line_id",
+        "invoice_line_id",
+        string="Invoice Lines",
+        copy=False,
+    )
     qty_invoiced = fields.Float(
         string="Invoiced Quantity", compute="_compute_qty_invoiced", store=True, digits=(16, 2)
     )
@@ -413,6 +420,19 @@ class SaleOrderLine(Model):
         }
 
 
+class AccountMoveLineSales(Model):
+    _inherit = "account.move.line"
+
+    sale_line_ids = fields.Many2many(
+        "sale.order.line",
+        "sale_order_line_invoice_rel",
+        "invoice_line_id",
+        "order_line_id",
+        string="Sales Order Lines",
+        copy=False,
+    )
+
+
 class ResPartnerSales(Model):
     _inherit = "res.partner"
 
@@ -428,4 +448,4 @@ class ResPartnerSales(Model):
 
 
 def models(version: OdooVersion) -> list[type[Model]]:
-    return [SaleOrder, SaleOrderLine, ResPartnerSales]
+    return [SaleOrder, SaleOrderLine, AccountMoveLineSales, ResPartnerSales]
