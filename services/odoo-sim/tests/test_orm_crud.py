@@ -214,3 +214,15 @@ def test_check_company_refuses_records_of_another_company(world: World) -> None:
         "belongs to another company."
     )
     assert not env["test.order"].search([])
+
+
+def test_load_records_creates_then_updates_by_xml_id(world: World) -> None:
+    registry = world.registry
+    first = registry.load_records("test.tag", "test.tag_hot", {"name": "hot"})
+    again = registry.load_records("test.tag", "test.tag_hot", {"name": "hotter"})
+    assert first == again
+    env = world.env(world.admin)
+    assert env.ref("test.tag_hot").name == "hotter"
+    with pytest.raises(ValueError, match=r"External ID not found in the system: test\.nothing"):
+        env.ref("test.nothing")
+    assert env.ref("test.nothing", raise_if_not_found=False) is None

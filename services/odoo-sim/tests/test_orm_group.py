@@ -131,3 +131,27 @@ def test_formatted_read_group() -> None:
         ("date", ">=", "2024-01-01"),
         ("date", "<", "2024-02-01"),
     ]
+
+
+def test_datetime_grouping_by_week_and_day(world: World) -> None:
+    env = world.env(world.admin)
+    env["test.partner"].create(
+        [
+            {"name": "a", "last_seen": "2024-01-15 08:00:00"},
+            {"name": "b", "last_seen": "2024-01-17 23:30:00"},
+            {"name": "c", "last_seen": "2024-01-22 00:00:00"},
+        ]
+    )
+    weeks = env["test.partner"].read_group(
+        [("last_seen", "!=", False)], [], ["last_seen:week"], lazy=False
+    )
+    assert [(g["last_seen:week"], g["__count"]) for g in weeks] == [("W3 2024", 2), ("W4 2024", 1)]
+    assert weeks[0]["__domain"] == [
+        "&",
+        "&",
+        ("last_seen", ">=", "2024-01-15 00:00:00"),
+        ("last_seen", "<", "2024-01-22 00:00:00"),
+        ("last_seen", "!=", False),
+    ]
+    days = env["test.partner"].read_group([("last_seen", "!=", False)], [], ["last_seen:day"])
+    assert [g["last_seen:day"] for g in days] == ["15 Jan 2024", "17 Jan 2024", "22 Jan 2024"]
