@@ -123,3 +123,11 @@ async def test_token_verification_is_cached(stack: Stack) -> None:
         await client.list_tools()
         await client.call_tool("search_records", {"model": "res.partner"})
     assert stack.auth.calls == 1
+
+
+@pytest.mark.parametrize("mode", PROTOCOLS)
+async def test_tools_list_shows_only_what_policy_allows(stack: Stack, mode: str) -> None:
+    stack.policy.denied_tools.add("search_records")
+    async with stack.client(mode=mode) as client:
+        tools = (await client.list_tools()).tools
+    assert tools == []

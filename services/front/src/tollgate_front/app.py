@@ -27,6 +27,7 @@ from tollgate_front.gateway import ToolGateway
 from tollgate_front.runtime import FrontRuntime
 from tollgate_front.tenant_endpoint import TenantMcpEndpoint, error_response, not_found
 from tollgate_front.token_verifier import AuthTokenVerifier, PrincipalCache
+from tollgate_front.tool_visibility import filter_tools_by_policy
 
 INSTRUCTIONS = (
     "Tollgate connects you to one company's Odoo ERP as the signed-in user: you see and change "
@@ -52,6 +53,7 @@ def build_mcp_server(runtime: FrontRuntime) -> MCPServer[FrontRuntime]:
         instructions=INSTRUCTIONS,
         version=_version(),
         lifespan=lifespan,
+        middleware=[filter_tools_by_policy],
     )
     register_tools(server)
     return server

@@ -87,6 +87,15 @@ class ToolGateway:
         )
         return result
 
+    async def visible_tools(self, caller: Caller, tools: list[str]) -> set[str]:
+        """Which of ``tools`` the caller may see at all (policy decides; fails closed)."""
+        request = policy_pb2.FilterToolsRequest(principal=caller.principal, tools=tools)
+        with rpc_errors("The policy service"):
+            response = await self._backends.policy.FilterTools(
+                request, timeout=self._policy_timeout
+            )
+        return set(response.tools)
+
     async def _authorize(
         self, caller: Caller, call: common_pb2.ToolCall, trace_id: str
     ) -> policy_pb2.AuthorizeResponse:
