@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest's importlib mode does not add tests/
 from _addons_fixtures import Caller, fresh_service, login, ref, rolled_back
-from tollgate_odoo_sim.exceptions import AccessError, UserError
+from tollgate_odoo_sim.exceptions import AccessError, UserError, ValidationError
 from tollgate_odoo_sim.service import OdooService
 
 
@@ -348,6 +348,26 @@ def test_default_get_uses_the_users_context(service: OdooService, demo: Caller) 
         "sale.order", "default_get", ["partner_id"], context={"default_partner_id": partner}
     )
     assert with_context == {"partner_id": partner}
+
+
+def test_create_a_user_who_can_log_in(service: OdooService, admin: Caller) -> None:
+    uid = admin(
+        "res.users",
+        "create",
+        {"name": "Nina New", "login": "nina", "email": "nina@example.com", "password": "pw-1"},
+    )
+    [user] = admin("res.users", "read", [uid], ["name", "partner_id", "company_id", "password"])
+    assert user["partner_id"][1] == "Nina New"
+    assert user["company_id"][0] == ref(service, "base.main_company")
+    assert user["password"] == ""
+    assert service.authenticate("odoo", "nina", "pw-1") == uid
+    admin("res.users", "write", [uid], {"password": "pw-2"})
+    assert service.authenticate("odoo", "nina", "pw-1") is None
+    assert service.authenticate("odoo", "nina", "pw-2") == uid
+    with pytest.raises(ValidationError, match="two users with the same login"):
+        admin("res.users", "create", {"name": "Other Nina", "login": "nina"})
+    with pytest.raises(AccessError):
+        login(service, "demo")("res.users", "create", {"name": "X", "login": "x"})
 
 
 def test_private_methods_are_refused(service: OdooService, admin: Caller) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from tollgate_odoo_sim.exceptions import ValidationError
 from tollgate_odoo_sim.orm import Model, api, fields
+from tollgate_odoo_sim.orm.credentials import set_password
 from tollgate_odoo_sim.versions import OdooVersion
 
 ADDRESS_TYPES = [
@@ -318,13 +319,31 @@ class ResUsers(Model):
     name = fields.Char(related="partner_id.name", readonly=False)
     email = fields.Char(related="partner_id.email", readonly=False)
     login = fields.Char(required=True, help="Used to log into the system")
+    password = fields.Char(
+        compute="_compute_password",
+        inverse="_set_password",
+        copy=False,
+        help="Keep empty if you don't want the user to be able to connect on the system.",
+    )
     active = fields.Boolean(default=True)
     share = fields.Boolean(string="Share User", default=False)
-    company_id = fields.Many2one("res.company", string="Company", required=True)
-    company_ids = fields.Many2many("res.company", string="Companies")
+    company_id = fields.Many2one(
+        "res.company",
+        string="Company",
+        required=True,
+        default=lambda self: self.env.company,
+        help="The default company for this user.",
+    )
+    company_ids = fields.Many2many(
+        "res.company", string="Companies", default=lambda self: self.env.company
+    )
     # Odoo 19 renamed ``groups_id`` to ``group_ids``.
-    groups_id = fields.Many2many("res.groups", string="Groups", until=18)
-    group_ids = fields.Many2many("res.groups", string="Groups", since=19)
+    groups_id = fields.Many2many(
+        "res.groups", string="Groups", until=18, default=lambda self: self._default_groups()
+    )
+    group_ids = fields.Many2many(
+        "res.groups", string="Groups", since=19, default=lambda self: self._default_groups()
+    )
     lang = fields.Selection(related="partner_id.lang", readonly=False)
     tz = fields.Selection(related="partner_id.tz", readonly=False)
     signature = fields.Html(string="Email Signature")
@@ -335,6 +354,46 @@ class ResUsers(Model):
         default="email",
         required=True,
     )
+
+    @api.model_create_multi
+    def create(self, vals_list: list[dict[str, Any]]) -> Any:
+        # Odoo's users inherit their partner (_inherits): a user created without one gets a
+        # new contact carrying its name and email.
+        partners = self.env["res.partner"].sudo()
+        for vals in vals_list:
+            if not vals.get("partner_id"):
+                partner_vals: dict[str, Any] = {
+                    key: vals.pop(key) for key in ("name", "email", "lang", "tz") if key in vals
+                }
+                partner_vals.setdefault("name", vals.get("login"))
+                partner_vals["company_id"] = vals.get("company_id") or self.env.company.id
+                vals["partner_id"] = partners.create(partner_vals).id
+        return super().create(vals_list)
+
+    def _compute_password(self) -> None:
+        for user in self:
+            user.password = ""
+
+    def _set_password(self) -> None:
+        for user in self:
+            if user.password:
+                set_password(self.env.registry, user.id, user.password)
+
+    def _default_groups(self) -> Any:
+        return self.env.ref("base.group_user", raise_if_not_found=False) or self.env[
+            "res.groups"
+        ].browse(())
+
+    @api.constrains("login")
+    def _check_login(self) -> None:
+        for user in self:
+            same = (
+                self.sudo()
+                .with_context(active_test=False)
+                .search_count([("login", "=", user.login), ("id", "!=", user.id)])
+            )
+            if same:
+                raise ValidationError("You can not have two users with the same login!")
 
     def _groups_field(self) -> str:
         return "group_ids" if "group_ids" in self._fields else "groups_id"
