@@ -88,9 +88,16 @@ class Registry:
                 raise TypeError(f"inheritance cycle through model {name!r}")
             building.add(name)
             bases = tuple(reversed(grouped[name])) + tuple(build(p) for p in parents.get(name, []))
-            built = type(
-                name, bases, {"_name": name, "_registry_built": True, "__module__": __name__}
-            )
+            first = grouped[name][0]
+            attrs = {
+                "_name": name,
+                "_registry_built": True,
+                "__module__": __name__,
+                # a model's kind comes from its own first declaration, not from inherited mixins
+                "_abstract": first._abstract,
+                "_transient": first._transient,
+            }
+            built = type(name, bases, attrs)
             self._setup(built)
             self.models[name] = built
             return built
