@@ -2,7 +2,14 @@
 
 The behaviour follows Odoo 17.0/18.0 (``odoo/osv/expression.py`` and the SQL it generates):
 prefix ``&``/``|``/``!`` with implicit AND, every term operator, dotted paths across relations,
-and Odoo's NULL semantics. Storage stays with the ORM behind :class:`DomainSource`.
+and Odoo's NULL semantics. Storage stays with the ORM behind :class:`DomainSource`, which has one
+method more than the shared architecture sketched: ``default_order(model)``, because a many2one
+sorts by its comodel's ``_order``. ``normalize``/``compile_domain``/``evaluate`` take
+``version=19`` to word their errors like Odoo 19 (the evaluation stays 17/18's).
+
+Modules: ``normalize`` (syntax, canonical leaves, negations pushed down), ``compiler`` (domain to
+closures), ``columns`` (leaves on plain columns), ``hierarchy`` (child_of/parent_of), ``values``
+(comparable forms of stored values and operands), ``order`` (``order`` strings), ``source``.
 """
 
 from tollgate_odoo_sim.domain.compiler import compile_domain, evaluate
