@@ -47,6 +47,10 @@ async def test_search_records_goes_through_policy_and_worker(stack: Stack, mode:
     assert result.structured_content["records"] == list(stack.partners[:2])
     assert result.structured_content["has_more"] is True
     assert result.structured_content["next_offset"] == 2
+    # Clients that read only text get the same JSON, compact.
+    assert isinstance(result.content[0], TextContent)
+    assert json.loads(result.content[0].text) == result.structured_content
+    assert "\n" not in result.content[0].text
 
     (authorized,) = stack.policy.authorized
     assert authorized.principal.tenant == "acme"

@@ -9,7 +9,8 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ToolAnnotations
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel
 from starlette.requests import Request
 from tollgate.v1 import common_pb2
 from tollgate_common.errors import TollgateError
@@ -31,6 +32,15 @@ class CatalogTool:
     fn: Callable[..., Any]
     title: str
     annotations: ToolAnnotations
+
+
+def structured_result(result: BaseModel) -> CallToolResult:
+    """The result as ``structuredContent`` plus the same JSON, compact, as text for clients
+    that read only text (the SDK's default text would be indented: a third more tokens)."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=result.model_dump_json())],
+        structured_content=result.model_dump(mode="json"),
+    )
 
 
 def describe_error(error: TollgateError) -> str:

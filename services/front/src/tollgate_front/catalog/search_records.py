@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from tollgate_front.catalog.arguments import Domain, FieldNames, Limit, ModelName, Offset, Order
-from tollgate_front.catalog.base import READ_ONLY, CatalogTool, ToolContext, call_worker
+from tollgate_front.catalog.base import (
+    READ_ONLY,
+    CatalogTool,
+    ToolContext,
+    call_worker,
+    structured_result,
+)
 
 
 class SearchRecordsResult(BaseModel):
@@ -33,7 +40,7 @@ async def search_records(
     limit: Limit | None = None,
     offset: Offset = 0,
     order: Order | None = None,
-) -> SearchRecordsResult:
+) -> Annotated[CallToolResult, SearchRecordsResult]:
     """Search records of one Odoo model and read their fields, with your own Odoo access rights.
 
     Results come a page at a time; when has_more is true, call again with offset=next_offset.
@@ -46,7 +53,7 @@ async def search_records(
     if order is not None:
         arguments["order"] = order
     result = await call_worker(ctx, "search_records", arguments, model=model, operation="read")
-    return SearchRecordsResult.model_validate(result)
+    return structured_result(SearchRecordsResult.model_validate(result))
 
 
 TOOL = CatalogTool(fn=search_records, title="Search records", annotations=READ_ONLY)
