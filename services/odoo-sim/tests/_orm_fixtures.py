@@ -6,14 +6,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from tollgate_odoo_sim.exceptions import UserError, ValidationError
-from tollgate_odoo_sim.orm import Model, api, fields
+from tollgate_odoo_sim.orm import AbstractModel, Model, api, fields
 from tollgate_odoo_sim.orm.credentials import add_api_key, set_password
 from tollgate_odoo_sim.orm.registry import Registry
 from tollgate_odoo_sim.versions import parse_version
 
 
+class Labelled(AbstractModel):
+    _name = "test.labelled"
+    _description = "Labelled Mixin"
+
+    label = fields.Char(default="plain")
+
+    def describe(self) -> str:
+        return f"{self.ensure_one().label}:{self.display_name}"
+
+
 class Tag(Model):
     _name = "test.tag"
+    _inherit = ("test.labelled",)
     _description = "Test Tag"
     _order = "name"
 
@@ -113,7 +124,7 @@ class OrderLine(Model):
     price = fields.Float()
 
 
-TEST_MODELS: tuple[type[Model], ...] = (Tag, Partner, PartnerExtension, Order, OrderLine)
+TEST_MODELS: tuple[type[Model], ...] = (Labelled, Tag, Partner, PartnerExtension, Order, OrderLine)
 
 
 @dataclass

@@ -226,3 +226,12 @@ def test_load_records_creates_then_updates_by_xml_id(world: World) -> None:
     with pytest.raises(ValueError, match=r"External ID not found in the system: test\.nothing"):
         env.ref("test.nothing")
     assert env.ref("test.nothing", raise_if_not_found=False) is None
+
+
+def test_models_inherit_abstract_mixins(world: World) -> None:
+    registry = world.registry
+    assert "test.labelled" not in registry.tables
+    assert "test.tag" in registry.tables
+    tag = world.env(world.admin)["test.tag"].create({"name": "blue"})
+    assert tag.label == "plain"
+    assert tag.describe() == "plain:blue"
