@@ -93,6 +93,6 @@ async def json2(request: Request) -> Response:
             )
         params = await _params(request)
         result = await runtime.call(runtime.service.call_json2, db, uid, model, method, params)
+        return _json(result)
     except Exception as exc:
         return error_response(exc)
-    return _json(result)

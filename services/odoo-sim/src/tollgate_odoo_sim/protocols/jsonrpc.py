@@ -98,11 +98,13 @@ def json_route(route: JsonRoute) -> Callable[[Request], Awaitable[Response]]:
             # without naming this module's functions.
             inspect.signature(route).bind(request, runtime, **kwargs)
             result = await route(request, runtime, **kwargs)
+            response = (
+                result
+                if isinstance(result, Response)
+                else JSONResponse(envelope(request_id, result=result))
+            )
         except Exception as exc:
             return error_response(runtime, request_id, exc)
-        response = result if isinstance(result, Response) else None
-        if response is None:
-            response = JSONResponse(envelope(request_id, result=result))
         apply_cookie(request, response)
         return response
 
