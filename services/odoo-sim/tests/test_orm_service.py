@@ -283,3 +283,15 @@ def test_json2_create_rejects_unknown_parameters() -> None:
             "odoo", world.admin, "test.partner", "create", {"vals_list": [], "bogus": 1}
         )
     assert info.value.status == HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+def test_name_get_exists_only_on_17() -> None:
+    old, world = _service("17.0")
+    partner = old.execute_kw("odoo", world.admin, "test.partner", "create", [{"name": "N"}], {})
+    assert old.execute_kw("odoo", world.admin, "test.partner", "name_get", [[partner]], {}) == [
+        [partner, "N"]
+    ]
+    new, world18 = _service("18.0")
+    missing = r"The method 'test\.partner\.name_get' does not exist"
+    with pytest.raises(AttributeError, match=missing):
+        new.execute_kw("odoo", world18.admin, "test.partner", "name_get", [[1]], {})

@@ -27,6 +27,7 @@ from .versions import OdooVersion
 #: read_group stays public (deprecated) in 19.0, next to the new formatted_read_group;
 #: check_access_rights/check_access_rule are deprecated in 18.0 but still there.
 _VERSIONED_METHODS: dict[str, Any] = {
+    "name_get": lambda major: major < 18,
     "formatted_read_group": lambda major: major >= 19,
     "check_access": lambda major: major >= 18,
     "has_access": lambda major: major >= 18,

@@ -314,6 +314,10 @@ class Model:
             raise TypeError(f"name_search() got an unexpected keyword argument '{unexpected}'")
         return name_search(self, name, domain, operator, limit)
 
+    def name_get(self) -> list[tuple[int, Any]]:
+        """Deprecated in Odoo 17 and removed in 18 (the service hides it there)."""
+        return [(record._ids[0], record.display_name) for record in self]
+
     @api.model
     def name_create(self, name: str) -> Any:
         rec_name = self._rec_name_field()
