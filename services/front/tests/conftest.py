@@ -155,6 +155,7 @@ def write_tenant(directory: Path, name: str, worker_address: str, endpoint_base:
 @dataclass
 class Stack:
     base_url: str
+    tenants_dir: Path
     auth: FakeAuth
     policy: FakePolicy
     worker: FakeWorker
@@ -226,9 +227,10 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
             auth_address=auth_server.address,
             policy_address=policy_server.address,
             tool_timeout=5.0,
+            tenant_poll_interval=0.05,
         )
         async with running_front(settings):
-            yield Stack(base_url, auth, policy, worker)
+            yield Stack(base_url, tmp_path, auth, policy, worker)
 
 
 @contextlib.asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import httpx2
@@ -96,3 +97,18 @@ async def test_auth_down_is_503_not_401(http: httpx2.AsyncClient, stack: Stack) 
     )
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
+
+
+async def test_a_removed_tenant_is_gone_without_a_restart(
+    http: httpx2.AsyncClient, stack: Stack
+) -> None:
+    headers = {**HEADERS, "Authorization": f"Bearer {stack.other_tenant_token}"}
+    assert (await http.post("/t/globex/mcp", json=INITIALIZE, headers=headers)).status_code == 200
+    (stack.tenants_dir / "globex.json").unlink()
+    for _ in range(200):  # the registry polls every 50 ms here
+        response = await http.post("/t/globex/mcp", json=INITIALIZE, headers=headers)
+        if response.status_code == 404:
+            break
+        await asyncio.sleep(0.05)
+    assert response.status_code == 404
+    assert (await http.get("/health")).json()["tenants"] == 1

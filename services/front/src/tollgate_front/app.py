@@ -79,6 +79,9 @@ def build_runtime(settings: Settings) -> FrontRuntime:
     gateway = ToolGateway(
         backends, policy_timeout=settings.policy_timeout, tool_timeout=settings.tool_timeout
     )
+    registry.on_change(
+        lambda tenants: backends.workers.retain_soon(t.worker.address for t in tenants.values())
+    )
     return FrontRuntime(registry=registry, backends=backends, verifier=verifier, gateway=gateway)
 
 

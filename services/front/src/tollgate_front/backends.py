@@ -6,6 +6,7 @@ a worker channel appears the first time its tenant is called and goes when no te
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -21,6 +22,7 @@ class WorkerChannels:
 
     def __init__(self, *, default_deadline: float) -> None:
         self._default_deadline = default_deadline
+        self._closing: set[asyncio.Task[None]] = set()
         self._channels: dict[
             str, tuple[grpc.aio.Channel, worker_pb2_grpc.WorkerServiceAsyncStub]
         ] = {}
@@ -40,6 +42,12 @@ class WorkerChannels:
             channel, _stub = self._channels.pop(address)
             logger.info("closing worker channel", extra={"worker_address": address})
             await channel.close()
+
+    def retain_soon(self, addresses: Iterable[str]) -> None:
+        """`retain` from synchronous code (the tenant registry's change listener)."""
+        task = asyncio.get_running_loop().create_task(self.retain(list(addresses)))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def close(self) -> None:
         await self.retain(())
