@@ -110,3 +110,15 @@ def test_json2_does_not_exist_before_19(
     assert response.status_code == 200
     assert response.json()["error"]["code"] == 404
     assert httpx.get(f"{url}/json/2/res.partner/search").status_code == 404
+
+
+def test_a_body_that_is_not_json_never_reaches_the_route(sim19: str) -> None:
+    response = httpx.post(
+        f"{sim19}/json/2/res.partner/search",
+        content=b"domain=[]",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    # refused by Odoo's routing, before authentication, with its HTML 400 page
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "type=&#x27;json2&#x27;" in response.text

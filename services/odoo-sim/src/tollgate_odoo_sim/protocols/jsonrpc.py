@@ -29,9 +29,12 @@ JSON_MIMETYPES = ("application/json", "application/json-rpc")
 JsonRoute = Callable[..., Awaitable[Any]]
 
 
+def mimetype(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 def is_json_request(request: Request) -> bool:
-    mimetype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    return mimetype in JSON_MIMETYPES
+    return mimetype(request) in JSON_MIMETYPES
 
 
 def envelope(request_id: Any, *, result: Any = None, error: Any = None) -> dict[str, Any]:
@@ -47,10 +50,11 @@ def error_response(runtime: Runtime, request_id: Any, exc: BaseException) -> JSO
     return JSONResponse(envelope(request_id, error=jsonrpc_error(exc, runtime.version)))
 
 
-def wrong_mimetype(request: Request) -> Response:
+def wrong_mimetype(request: Request, route_type: str = "json") -> Response:
+    """Odoo's routing refusal when the Content-Type does not fit the route's type (HTML, 400)."""
     text = (
         f"Request inferred type is compatible with ['http'] but {request.url.path!r} "
-        "is type='json'.\n\nPlease verify the Content-Type request header and try again."
+        f"is type={route_type!r}.\n\nPlease verify the Content-Type request header and try again."
     )
     return Response(_bad_request_page(text), status_code=400, media_type="text/html")
 
