@@ -10,7 +10,7 @@ import pytest
 from tollgate.v1 import auth_pb2, auth_pb2_grpc
 from tollgate_auth.config import Settings
 from tollgate_auth.dev_keys import load_dev_keys
-from tollgate_auth.server import create_registry, create_server
+from tollgate_auth.server import build_parts, create_registry, create_server
 from tollgate_common.errors import ErrorCode, TollgateError, from_rpc_error
 from tollgate_common.odoo_credentials import open_odoo_credential
 from tollgate_common.sealing import SealingError
@@ -26,12 +26,14 @@ async def auth(
     settings = Settings(tenants_dir=tenants_dir, dev_keys_file=dev_keys_file, port=0, cache_ttl=30)
     registry = create_registry(settings)
     await registry.start()
-    server = create_server(settings, registry, load_dev_keys(dev_keys_file))
+    parts = build_parts(settings, registry, load_dev_keys(dev_keys_file))
+    server = create_server(settings, parts)
     await server.start()
     channel = grpc.aio.insecure_channel(server.address)
     yield auth_pb2_grpc.AuthServiceStub(channel)
     await channel.close()
     await server.stop(None)
+    await parts.close()
     await registry.stop()
 
 

@@ -1,8 +1,9 @@
 """Deciding who presents a bearer token at a tenant, and sealing their Odoo credential.
 
-Only dev API keys exist for now (see `tollgate_auth.dev_keys`); OAuth access tokens and stored
-API-key connections plug in here as further token kinds. Every refusal is the same vague
-UNAUTHENTICATED answer, whatever the reason, so a caller learns nothing about other tenants' keys.
+Three kinds of token: OAuth access tokens (signed JWS, see `tollgate_auth.tokens`), API-key
+connections (`tollgate_auth.api_keys`) and, on the local stack, dev API keys
+(`tollgate_auth.dev_keys`). Every refusal is the same vague UNAUTHENTICATED answer, whatever the
+reason, so a caller learns nothing about other tenants' keys.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ import time
 from collections.abc import Mapping
 
 from tollgate.v1 import auth_pb2, common_pb2
+from tollgate_common.access_tokens import InvalidAccessToken, looks_like_access_token
 from tollgate_common.errors import ErrorCode, TollgateError
 from tollgate_common.odoo_credentials import OdooCredential, seal_odoo_credential
-from tollgate_common.sealing import KeyFormatError, SealingPublicKey
-from tollgate_common.tenants.config import TenantConfig
 from tollgate_common.tenants.registry import TenantRegistry
 
+from tollgate_auth.api_keys import API_KEY_CACHE_TTL, ApiKeys, looks_like_api_key
 from tollgate_auth.dev_keys import DevKey
+from tollgate_auth.odoo_login import WorkerKeys
+from tollgate_auth.tokens import TokenService
 
 logger = logging.getLogger(__name__)
 
@@ -33,19 +36,48 @@ _REFUSED = TollgateError(
 
 class TokenVerifier:
     def __init__(
-        self, registry: TenantRegistry, dev_keys: Mapping[bytes, DevKey], *, cache_ttl: float
+        self,
+        registry: TenantRegistry,
+        dev_keys: Mapping[bytes, DevKey],
+        *,
+        cache_ttl: float,
+        worker_keys: WorkerKeys,
+        tokens: TokenService,
+        api_keys: ApiKeys,
     ) -> None:
         self._registry = registry
         self._dev_keys = dict(dev_keys)
         self.cache_ttl = cache_ttl
-        self._public_keys: dict[str, SealingPublicKey] = {}
+        self._worker_keys = worker_keys
+        self._tokens = tokens
+        self._api_keys = api_keys
 
-    def verify(self, token: str, tenant: str) -> auth_pb2.VerifyTokenResponse:
+    async def verify(
+        self, token: str, tenant: str, resource: str = ""
+    ) -> auth_pb2.VerifyTokenResponse:
         if not tenant:
             raise TollgateError(
                 ErrorCode.INVALID_ARGUMENT, "The tenant is missing.", field="tenant"
             )
         config = self._registry.require(tenant)
+        if looks_like_access_token(token):
+            try:
+                principal = await self._tokens.principal(
+                    config, token, audience=resource or config.endpoint
+                )
+            except InvalidAccessToken as error:
+                logger.info("token refused", extra={"tenant": tenant, "reason": str(error)})
+                raise _REFUSED from None
+            ttl = max(0.0, principal.expires_at - time.time())
+            return auth_pb2.VerifyTokenResponse(principal=principal, cache_ttl_seconds=ttl)
+        if looks_like_api_key(token):
+            found = await self._api_keys.principal(config, token)
+            if found is None:
+                logger.info("token refused", extra={"tenant": tenant, "reason": "api_key"})
+                raise _REFUSED
+            return auth_pb2.VerifyTokenResponse(
+                principal=found, cache_ttl_seconds=min(self.cache_ttl, API_KEY_CACHE_TTL)
+            )
         key = self._find(token)
         if key is None or key.tenant != tenant:
             logger.info(
@@ -61,7 +93,7 @@ class TokenVerifier:
             connection_id=f"devkey:{key.key_id}",
             client_id=key.name or "dev-api-key",
             credential=seal_odoo_credential(
-                self._worker_key(config),
+                self._worker_keys.for_tenant(config),
                 OdooCredential(login=key.odoo_login, api_key=key.odoo_api_key),
                 tenant=tenant,
             ),
@@ -81,21 +113,4 @@ class TokenVerifier:
         key = self._dev_keys.get(digest)
         if key is None or not hmac.compare_digest(key.key_hash, digest):
             return None
-        return key
-
-    def _worker_key(self, config: TenantConfig) -> SealingPublicKey:
-        encoded = config.worker.public_key
-        key = self._public_keys.get(encoded)
-        if key is None:
-            try:
-                key = SealingPublicKey.from_base64(encoded)
-            except KeyFormatError:
-                # Fail closed: without the worker's key no credential can be handed out.
-                logger.error("tenant has no valid worker public key", extra={"tenant": config.name})
-                raise TollgateError(
-                    ErrorCode.UNAVAILABLE,
-                    f"Tenant {config.name!r} is not ready: its worker key is not configured.",
-                    hint="Ask an administrator to check the tenant's worker.",
-                ) from None
-            self._public_keys[encoded] = key
         return key
