@@ -23,6 +23,8 @@ from tollgate_odoo_sim.faults import FaultConfig, Faults
 from tollgate_odoo_sim.versions import parse_version
 
 STARTUP_TIMEOUT = 30.0
+# Loopback never goes through an HTTP proxy, whatever the environment says.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @contextmanager
@@ -56,7 +58,7 @@ def _wait_healthy(url: str, thread: threading.Thread) -> None:
         if not thread.is_alive():
             raise RuntimeError("the simulator's server thread stopped during start-up")
         try:
-            with urllib.request.urlopen(f"{url}/web/health", timeout=1) as response:
+            with _DIRECT.open(f"{url}/web/health", timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:
