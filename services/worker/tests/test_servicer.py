@@ -93,7 +93,8 @@ async def test_search_records_returns_shaped_partners(worker, fake_odoo):
     assert data["count"] == 3
     assert response.record_count == 3
     assert data["has_more"] is True
-    assert data["next_offset"] == 3
+    assert data["next_cursor"]
+    assert data["more"].startswith("1+ more")
     first, second, third = data["records"]
     assert first == {
         "id": 1,
@@ -101,6 +102,7 @@ async def test_search_records_returns_shaped_partners(worker, fake_odoo):
         "email": "p1@example.com",
         "is_company": False,
         "parent_id": None,
+        "url": "http://odoo.test/odoo/res.partner/1",
     }
     assert second["email"] is None  # Odoo's False for an unset char field
     assert second["parent_id"] == {"id": 1, "name": "Partner 1"}
@@ -109,8 +111,8 @@ async def test_search_records_returns_shaped_partners(worker, fake_odoo):
 
 async def test_a_warm_call_is_exactly_one_odoo_request(worker, fake_odoo):
     _, cold = await worker.search({"model": "res.partner", "fields": ["name"]})
-    # version detection, authenticate, fields_get, search_read
-    assert cold.odoo_requests == 4
+    # version detection, authenticate, the user's context, fields_get, search_read
+    assert cold.odoo_requests == 5
     sent = len(fake_odoo.requests)
     _, warm = await worker.search({"model": "res.partner", "fields": ["name"], "offset": 5})
     assert warm.odoo_requests == 1
@@ -124,12 +126,12 @@ async def test_the_last_page_says_there_is_no_more(worker):
     )
     assert data["count"] == 5
     assert data["has_more"] is False
-    assert data["next_offset"] is None
+    assert "next_cursor" not in data
 
 
 async def test_default_fields_are_few_and_telling(worker, fake_odoo):
     data, _ = await worker.search({"model": "res.partner", "limit": 1})
-    assert set(data["records"][0]) == {"id", "name", "email", "phone", "company_id"}
+    assert set(data["records"][0]) == {"id", "name", "email", "phone", "is_company", "url"}
     assert "display_name" not in data["records"][0]
 
 
@@ -219,7 +221,10 @@ async def test_odoo_access_errors_keep_odoos_message(worker, fake_odoo):
     )
     error = await worker.error_of(worker.search({"model": "res.partner", "fields": ["name"]}))
     assert error.code is ErrorCode.PERMISSION_DENIED
-    assert error.message == "You are not allowed to access 'Contact'."
+    assert error.message == (
+        "Your Odoo user may not read res.partner records. "
+        "Odoo said: You are not allowed to access 'Contact'."
+    )
     assert error.hint
 
 

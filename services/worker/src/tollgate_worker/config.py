@@ -46,10 +46,27 @@ class Settings(GrpcServerSettings):
         default=20, ge=1, description="Records returned when no limit given."
     )
     max_limit: int = Field(default=200, ge=1, description="Largest limit a call may ask for.")
+    answer_budget: int = Field(
+        default=12_000,
+        ge=1000,
+        description="Bytes of records an answer may hold before it is cut with a 'more' marker.",
+    )
+    odoo_public_url: str = Field(
+        default="",
+        description="Odoo URL users open in a browser, for record links (default: odoo_url).",
+    )
+    breaker_threshold: int = Field(
+        default=5, ge=1, description="Failures to reach Odoo in a row that open the breaker."
+    )
+    breaker_cooldown: float = Field(
+        default=10.0, gt=0, description="Seconds the breaker stays open before one probe call."
+    )
 
-    @field_validator("odoo_url")
+    @field_validator("odoo_url", "odoo_public_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
+        if not value:
+            return value
         scheme, sep, rest = value.strip().partition("://")
         if not sep or scheme not in ("http", "https") or not rest or rest.startswith("/"):
             raise ValueError(f"{value!r} is not an http(s) URL")

@@ -15,6 +15,7 @@ from tollgate_common.grpc_server import GrpcServer, wait_for_stop_signal
 
 from tollgate_worker.config import Settings
 from tollgate_worker.credentials import CredentialOpener
+from tollgate_worker.models import ModelCatalog
 from tollgate_worker.odoo.client import OdooClient
 from tollgate_worker.odoo.transport import OdooTransport, PoolLimits
 from tollgate_worker.schema import SchemaCache
@@ -38,6 +39,8 @@ def build_parts(
             max_connections=settings.odoo_max_connections,
             max_keepalive=settings.odoo_max_connections,
             connect_timeout=settings.odoo_connect_timeout,
+            breaker_threshold=settings.breaker_threshold,
+            breaker_cooldown=settings.breaker_cooldown,
         ),
         verify_tls=settings.odoo_verify_tls,
         transport=transport,
@@ -49,9 +52,15 @@ def build_parts(
         credentials=CredentialOpener(settings.tenant, settings.sealing_keys()),
         users=UserDirectory(client, ttl=settings.uid_cache_ttl, max_entries=_CACHE_ENTRIES),
         schemas=SchemaCache(ttl=settings.schema_cache_ttl, max_entries=_CACHE_ENTRIES),
+        models=ModelCatalog(ttl=settings.schema_cache_ttl, max_entries=_CACHE_ENTRIES),
         tools=build_registry(),
-        limits=ToolLimits(default_limit=settings.default_limit, max_limit=settings.max_limit),
+        limits=ToolLimits(
+            default_limit=settings.default_limit,
+            max_limit=settings.max_limit,
+            answer_budget=settings.answer_budget,
+        ),
         default_timeout=settings.odoo_timeout,
+        public_url=settings.odoo_public_url or settings.odoo_url,
     )
 
 

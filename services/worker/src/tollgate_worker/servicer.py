@@ -23,12 +23,14 @@ from tollgate_common.odoo_credentials import OdooCredential
 
 from tollgate_worker.credentials import CredentialOpener
 from tollgate_worker.deadline import Deadline
+from tollgate_worker.models import ModelCatalog
 from tollgate_worker.odoo.client import OdooClient
 from tollgate_worker.odoo.errors import OdooError, OdooProtocolError
 from tollgate_worker.odoo.transport import count_requests
 from tollgate_worker.schema import SchemaCache
 from tollgate_worker.session import OdooSession
-from tollgate_worker.tools import ToolContext, ToolLimits, ToolRegistry
+from tollgate_worker.tools import Tool, ToolContext, ToolLimits, ToolRegistry, ToolResult
+from tollgate_worker.tools.errors import explain, looks_like_unknown_model
 from tollgate_worker.users import UserDirectory
 
 logger = logging.getLogger(__name__)
@@ -50,9 +52,11 @@ class WorkerParts:
     credentials: CredentialOpener
     users: UserDirectory
     schemas: SchemaCache
+    models: ModelCatalog
     tools: ToolRegistry
     limits: ToolLimits
     default_timeout: float
+    public_url: str = ""
 
 
 def _deadline(context: Context, default: float) -> Deadline:
@@ -111,17 +115,20 @@ class WorkerServicer(worker_pb2_grpc.WorkerServiceServicer):
             )
         tool = self.parts.tools.get(call.tool)
         arguments = tool.parse_arguments(_json_object(call.arguments_json, "tool arguments"))
-        tool.check_authorized_as(arguments, call.model, call.operation)
+        tool.check_authorized_as(arguments, call.model, call.operation, call.method)
         credential = self.parts.credentials.open(principal.credential, login=principal.odoo_login)
         tool_context = ToolContext(
             session=self._session(credential, context),
             schemas=self.parts.schemas,
+            models=self.parts.models,
             limits=self.parts.limits,
+            public_url=self.parts.public_url,
             redact_fields=frozenset(request.redact_fields),
+            dry_run=request.dry_run,
         )
         started = time.perf_counter()
-        with count_requests() as requests, _odoo_errors("execute_tool", tool=call.tool):
-            result = await tool.run(tool_context, arguments)
+        with count_requests() as requests:
+            result = await self._run(tool, tool_context, arguments)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "tool call done",
@@ -137,6 +144,45 @@ class WorkerServicer(worker_pb2_grpc.WorkerServiceServicer):
             ).encode(),
             record_count=result.record_count,
             odoo_requests=requests.value,
+        )
+
+    async def _run(self, tool: Tool[Any], context: ToolContext, arguments: Any) -> ToolResult:
+        """Run ``tool``; Odoo's errors explained in terms of the tool's model and operation."""
+        try:
+            await tool.prepare(context, arguments)
+            return await tool.run(context, arguments)
+        except OdooError as error:
+            model = tool.target_model(arguments)
+            logger.warning(
+                "Odoo call failed",
+                extra={
+                    "operation": "execute_tool",
+                    "tool": tool.name,
+                    "error": type(error).__name__,
+                    "odoo_error": error.odoo_name,
+                },
+            )
+            raise await self._explain(error, tool, context, model) from None
+
+    async def _explain(
+        self, error: OdooError, tool: Tool[Any], context: ToolContext, model: str
+    ) -> TollgateError:
+        schema = None
+        suggestions = None
+        if model:
+            try:
+                if looks_like_unknown_model(error):
+                    suggestions = await context.models.nearest(context.session, model)
+                else:
+                    schema = await context.fields(model)
+            except (OdooError, TollgateError):
+                pass  # explaining is best effort; the original error stands
+        return explain(
+            error,
+            model=model,
+            operation=tool.operation,
+            schema=schema,
+            model_suggestions=suggestions,
         )
 
     async def VerifyCredential(

@@ -82,8 +82,12 @@ class OdooUnavailable(OdooError):
     code = ErrorCode.UNAVAILABLE
     hint = "Try again in a moment; if it keeps happening, ask an administrator."
 
+    def __init__(self, message: str, *, odoo_name: str = "", retry_after: float = 0.0) -> None:
+        super().__init__(message, odoo_name=odoo_name)
+        self.retry_after = retry_after or RETRY_AFTER
+
     def to_tollgate(self) -> TollgateError:
-        return TollgateError(self.code, self.message, hint=self.hint, retry_after=RETRY_AFTER)
+        return TollgateError(self.code, self.message, hint=self.hint, retry_after=self.retry_after)
 
 
 class OdooTimeout(OdooError):

@@ -68,6 +68,7 @@ class Json2Protocol(OdooProtocol):
         kwargs: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
         deadline: Deadline,
+        idempotent: bool = False,
     ) -> Any:
         body: dict[str, Any] = dict(kwargs or {})
         if ids is not None:
@@ -83,6 +84,7 @@ class Json2Protocol(OdooProtocol):
                 "Authorization": f"bearer {user.api_key}",
                 "X-Odoo-Database": self._database,
             },
+            idempotent=idempotent,
         )
         if response.status_code == HTTPStatus.OK:
             try:

@@ -46,13 +46,16 @@ async def call_json_route(
     *,
     deadline: Deadline,
     request_id: int,
+    idempotent: bool = False,
 ) -> Any:
     """Call an Odoo ``type='json'`` route and return its ``result``; raise the typed error."""
     body = json.dumps(
         {"jsonrpc": "2.0", "method": "call", "params": params, "id": request_id},
         separators=(",", ":"),
     ).encode()
-    response = await transport.post(path, body, content_type="application/json", deadline=deadline)
+    response = await transport.post(
+        path, body, content_type="application/json", deadline=deadline, idempotent=idempotent
+    )
     if response.status_code != 200:
         raise transport.unexpected(response, "a JSON-RPC call")
     try:
@@ -74,13 +77,22 @@ class JsonRpcProtocol(OdooProtocol):
         super().__init__(transport, database)
         self._ids = itertools.count(1)
 
-    async def _call(self, service: str, method: str, args: list[Any], *, deadline: Deadline) -> Any:
+    async def _call(
+        self,
+        service: str,
+        method: str,
+        args: list[Any],
+        *,
+        deadline: Deadline,
+        idempotent: bool = True,
+    ) -> Any:
         return await call_json_route(
             self._transport,
             JSONRPC_PATH,
             {"service": service, "method": method, "args": args},
             deadline=deadline,
             request_id=next(self._ids),
+            idempotent=idempotent,
         )
 
     async def authenticate(self, login: str, api_key: str, *, deadline: Deadline) -> int:
@@ -101,6 +113,7 @@ class JsonRpcProtocol(OdooProtocol):
         kwargs: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
         deadline: Deadline,
+        idempotent: bool = False,
     ) -> Any:
         args, call_kwargs = execute_kw_arguments(ids, kwargs, context)
         return await self._call(
@@ -108,6 +121,7 @@ class JsonRpcProtocol(OdooProtocol):
             "execute_kw",
             [self._database, user.uid, user.api_key, model, method, args, call_kwargs],
             deadline=deadline,
+            idempotent=idempotent,
         )
 
     async def server_version(self, *, deadline: Deadline) -> dict[str, Any]:

@@ -51,8 +51,11 @@ class OdooProtocol(ABC):
         kwargs: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
         deadline: Deadline,
+        idempotent: bool = False,
     ) -> Any:
-        """Call ``model.method`` as ``user`` (on ``ids`` when given) and return Odoo's result."""
+        """Call ``model.method`` as ``user`` (on ``ids`` when given) and return Odoo's result.
+
+        ``idempotent`` marks a read: it may be sent again after a connection failure."""
 
     @abstractmethod
     async def server_version(self, *, deadline: Deadline) -> dict[str, Any]:

@@ -4,10 +4,15 @@ Every protocol client sends its requests through `OdooTransport`, which holds a 
 ``httpx.AsyncClient`` (keep-alive connections, bounded pool), gives each request what is left of the
 call's deadline, counts requests, and turns transport failures into
 `OdooUnavailable`/`OdooTimeout` with a message naming Odoo's address, never a Python exception text.
+
+Reliability: an idempotent request (a read) that fails on the connection itself (refused, reset,
+closed keep-alive) is sent once more while the deadline allows; a write never is, since Odoo may
+have run it. A `CircuitBreaker` shared by all calls turns a dead Odoo into an immediate error.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -16,11 +21,24 @@ from typing import Final
 
 import httpx
 from tollgate_worker.deadline import Deadline
+from tollgate_worker.odoo.breaker import CircuitBreaker
 from tollgate_worker.odoo.errors import OdooProtocolError, OdooTimeout, OdooUnavailable
 
 USER_AGENT: Final = "tollgate-worker/0.1"
 # Statuses with which a reverse proxy or load balancer says "Odoo is not there right now".
 _UNAVAILABLE_STATUSES: Final = frozenset({502, 503, 504})
+# Failures of the connection itself: the request may be sent again if it is idempotent.
+_CONNECTION_ERRORS: Final = (
+    httpx.ConnectError,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
+READ_RETRIES: Final = 1
+
+
+class _RetryableFailure(Exception):
+    """The connection failed before an answer came (internal to this module)."""
 
 
 class RequestCount:
@@ -53,6 +71,8 @@ class PoolLimits:
     max_keepalive: int = 20
     keepalive_expiry: float = 60.0
     connect_timeout: float = 2.0
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 10.0
 
 
 class OdooTransport:
@@ -81,6 +101,13 @@ class OdooTransport:
             verify=verify_tls,
             transport=transport,
             follow_redirects=False,
+            # One client serves every user: never keep a cookie (an Odoo session) between calls.
+            cookies=http.cookiejar.CookieJar(
+                http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+            ),
+        )
+        self.breaker = CircuitBreaker(
+            threshold=limits.breaker_threshold, cooldown=limits.breaker_cooldown
         )
         # Requests sent over the life of the transport; tests and benchmarks read it.
         self.requests_sent = 0
@@ -93,14 +120,37 @@ class OdooTransport:
         content_type: str,
         deadline: Deadline,
         headers: Mapping[str, str] | None = None,
+        idempotent: bool = False,
     ) -> httpx.Response:
-        """POST ``content`` to ``path`` in the time left; raise `OdooTimeout`/`OdooUnavailable`."""
-        timeout = deadline.remaining()
-        if timeout <= 0:
-            raise OdooTimeout("No time was left to call Odoo before the deadline.")
+        """POST ``content`` to ``path`` in the time left; raise `OdooTimeout`/`OdooUnavailable`.
+
+        ``idempotent`` requests (reads) are retried once on a connection failure.
+        """
         request_headers = {"Content-Type": content_type}
         if headers:
             request_headers.update(headers)
+        attempts = 1 + (READ_RETRIES if idempotent else 0)
+        for attempt in range(attempts):
+            try:
+                return await self._send(path, content, request_headers, deadline)
+            except _RetryableFailure:
+                if attempt + 1 < attempts and deadline.remaining() > 0:
+                    continue
+                raise OdooUnavailable(f"Odoo at {self.base_url} cannot be reached.") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send(
+        self, path: str, content: bytes, headers: dict[str, str], deadline: Deadline
+    ) -> httpx.Response:
+        timeout = deadline.remaining()
+        if timeout <= 0:
+            raise OdooTimeout("No time was left to call Odoo before the deadline.")
+        if not self.breaker.allow():
+            raise OdooUnavailable(
+                f"Odoo at {self.base_url} failed repeatedly; Tollgate stopped calling it for "
+                f"{self.breaker.retry_after():.0f} s.",
+                retry_after=max(1.0, self.breaker.retry_after()),
+            )
         self.requests_sent += 1
         count = _current_count.get()
         if count is not None:
@@ -109,17 +159,66 @@ class OdooTransport:
             response = await self._client.post(
                 path,
                 content=content,
-                headers=request_headers,
+                headers=headers,
+                timeout=httpx.Timeout(timeout, connect=min(timeout, self._connect_timeout)),
+            )
+        except httpx.ConnectTimeout:
+            self.breaker.record_failure()
+            raise OdooTimeout(
+                f"Odoo at {self.base_url} did not accept a connection in time."
+            ) from None
+        except httpx.TimeoutException:
+            # A slow answer is no sign of a dead server: the breaker is left alone.
+            raise OdooTimeout(f"Odoo at {self.base_url} did not answer in time.") from None
+        except _CONNECTION_ERRORS:
+            self.breaker.record_failure()
+            raise _RetryableFailure() from None
+        except httpx.TransportError:
+            self.breaker.record_failure()
+            raise OdooUnavailable(f"Odoo at {self.base_url} cannot be reached.") from None
+        if response.status_code in _UNAVAILABLE_STATUSES:
+            self.breaker.record_failure()
+            raise OdooUnavailable(
+                f"Odoo at {self.base_url} is unavailable (HTTP {response.status_code})."
+            )
+        self.breaker.record_success()
+        return response
+
+    async def get(
+        self, path: str, *, deadline: Deadline, cookies: Mapping[str, str]
+    ) -> httpx.Response:
+        """GET ``path`` (an HTTP route such as a report) with session ``cookies``; a read."""
+        timeout = deadline.remaining()
+        if timeout <= 0:
+            raise OdooTimeout("No time was left to call Odoo before the deadline.")
+        if not self.breaker.allow():
+            raise OdooUnavailable(
+                f"Odoo at {self.base_url} failed repeatedly; Tollgate stopped calling it for "
+                f"{self.breaker.retry_after():.0f} s.",
+                retry_after=max(1.0, self.breaker.retry_after()),
+            )
+        self.requests_sent += 1
+        count = _current_count.get()
+        if count is not None:
+            count.value += 1
+        cookie_header = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        try:
+            response = await self._client.get(
+                path,
+                headers={"Cookie": cookie_header},
                 timeout=httpx.Timeout(timeout, connect=min(timeout, self._connect_timeout)),
             )
         except httpx.TimeoutException:
             raise OdooTimeout(f"Odoo at {self.base_url} did not answer in time.") from None
         except httpx.TransportError:
+            self.breaker.record_failure()
             raise OdooUnavailable(f"Odoo at {self.base_url} cannot be reached.") from None
         if response.status_code in _UNAVAILABLE_STATUSES:
+            self.breaker.record_failure()
             raise OdooUnavailable(
                 f"Odoo at {self.base_url} is unavailable (HTTP {response.status_code})."
             )
+        self.breaker.record_success()
         return response
 
     def unexpected(self, response: httpx.Response, what: str) -> OdooProtocolError:

@@ -55,11 +55,21 @@ class XmlRpcProtocol(OdooProtocol):
     name: ClassVar[ProtocolName] = "xmlrpc"
 
     async def _call(
-        self, service: str, method: str, params: tuple[Any, ...], *, deadline: Deadline
+        self,
+        service: str,
+        method: str,
+        params: tuple[Any, ...],
+        *,
+        deadline: Deadline,
+        idempotent: bool = True,
     ) -> Any:
         body = xmlrpc.client.dumps(params, methodname=method, allow_none=True).encode()
         response = await self._transport.post(
-            f"/xmlrpc/2/{service}", body, content_type="text/xml", deadline=deadline
+            f"/xmlrpc/2/{service}",
+            body,
+            content_type="text/xml",
+            deadline=deadline,
+            idempotent=idempotent,
         )
         if response.status_code != 200:
             raise self._transport.unexpected(response, "an XML-RPC call")
@@ -89,10 +99,13 @@ class XmlRpcProtocol(OdooProtocol):
         kwargs: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
         deadline: Deadline,
+        idempotent: bool = False,
     ) -> Any:
         args, call_kwargs = execute_kw_arguments(ids, kwargs, context)
         params = (self._database, user.uid, user.api_key, model, method, args, call_kwargs)
-        return await self._call("object", "execute_kw", params, deadline=deadline)
+        return await self._call(
+            "object", "execute_kw", params, deadline=deadline, idempotent=idempotent
+        )
 
     async def server_version(self, *, deadline: Deadline) -> dict[str, Any]:
         version = await self._call("common", "version", (), deadline=deadline)

@@ -9,17 +9,27 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tollgate_common.errors import ErrorCode, TollgateError
 
-from tollgate_worker.schema import SchemaCache
+from tollgate_worker.models import ModelCatalog
+from tollgate_worker.schema import ModelSchema, SchemaCache
 from tollgate_worker.session import OdooSession
+from tollgate_worker.shaping.links import RecordLinks
+from tollgate_worker.tools.arguments import ModelName
 
 
 class ToolArguments(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class ModelArguments(ToolArguments):
+    """Arguments of a tool working on one model, in the caller's chosen companies."""
+
+    model: ModelName
+    company_ids: list[Annotated[int, Field(gt=0)]] | None = Field(default=None, max_length=20)
 
 
 ArgumentsT = TypeVar("ArgumentsT", bound=ToolArguments)
@@ -29,6 +39,10 @@ ArgumentsT = TypeVar("ArgumentsT", bound=ToolArguments)
 class ToolLimits:
     default_limit: int = 20
     max_limit: int = 200
+    # Largest answer (bytes of JSON records) before a page is cut with a "more" marker.
+    answer_budget: int = 12_000
+    max_batch: int = 100
+    export_page: int = 500
 
 
 @dataclass(frozen=True)
@@ -37,12 +51,25 @@ class ToolContext:
 
     session: OdooSession
     schemas: SchemaCache
+    models: ModelCatalog
     limits: ToolLimits
+    # Base of web-client links (the Odoo URL users open, which may differ from the worker's).
+    public_url: str = ""
     # Obligations from policy: ``field`` or ``model.field`` names never to return.
     redact_fields: frozenset[str] = frozenset()
+    dry_run: bool = False
 
     def is_redacted(self, model: str, field_name: str) -> bool:
         return field_name in self.redact_fields or f"{model}.{field_name}" in self.redact_fields
+
+    async def fields(self, model: str) -> ModelSchema:
+        return await self.schemas.fields(self.session, model)
+
+    async def links(self) -> RecordLinks | None:
+        if not self.public_url:
+            return None
+        version = await self.session.client.version(deadline=self.session.deadline)
+        return RecordLinks(self.public_url, version.major)
 
 
 @dataclass(frozen=True)
@@ -60,12 +87,20 @@ class Tool(ABC, Generic[ArgumentsT]):
     @abstractmethod
     async def run(self, context: ToolContext, arguments: ArgumentsT) -> ToolResult: ...
 
+    async def prepare(self, context: ToolContext, arguments: ArgumentsT) -> None:
+        """Apply the call's company context before `run` (see `OdooSession.use_companies`)."""
+        companies = getattr(arguments, "company_ids", None)
+        if companies:
+            await context.session.use_companies(companies)
+
     def target_model(self, arguments: ArgumentsT) -> str:
         """The model the call works on ("" when none), as policy must have seen it."""
         model = getattr(arguments, "model", "")
         return model if isinstance(model, str) else ""
 
-    def check_authorized_as(self, arguments: ArgumentsT, model: str, operation: str) -> None:
+    def check_authorized_as(
+        self, arguments: ArgumentsT, model: str, operation: str, method: str = ""
+    ) -> None:
         """Refuse a call whose arguments do something else than what policy authorized.
 
         Policy decides on ``ToolCall.model`` and ``ToolCall.operation``; the worker runs the

@@ -1,0 +1,105 @@
+"""QWeb PDF reports, which Odoo serves only on its web routes (``/report/pdf/<report>/<ids>``).
+
+Those routes want a web session, so the worker opens one as the calling user (login + API key),
+downloads the PDF and closes the session at once; the session cookie lives only inside this call
+and is never stored in the shared HTTP client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import re
+from collections.abc import Sequence
+from typing import Final
+from urllib.parse import quote
+
+from tollgate_worker.deadline import Deadline
+from tollgate_worker.odoo.errors import (
+    OdooAccessError,
+    OdooError,
+    OdooProtocolError,
+    error_from_odoo,
+)
+from tollgate_worker.odoo.jsonrpc import error_from_envelope
+from tollgate_worker.odoo.transport import OdooTransport
+
+SESSION_COOKIE: Final = "session_id"
+
+
+async def _json_call(
+    transport: OdooTransport,
+    path: str,
+    params: dict[str, object],
+    deadline: Deadline,
+    cookies: dict[str, str] | None = None,
+) -> tuple[object, dict[str, str]]:
+    body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}).encode()
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())}
+    response = await transport.post(
+        path, body, content_type="application/json", deadline=deadline, headers=headers
+    )
+    if response.status_code != 200:
+        raise transport.unexpected(response, "a web session call")
+    try:
+        payload = response.json()
+    except ValueError:
+        raise transport.unexpected(response, "a web session call") from None
+    if not isinstance(payload, dict):
+        raise transport.unexpected(response, "a web session call")
+    if "error" in payload:
+        raise error_from_envelope(payload["error"])
+    return payload.get("result"), dict(response.cookies)
+
+
+async def render_pdf(
+    transport: OdooTransport,
+    database: str,
+    *,
+    login: str,
+    api_key: str,
+    report_name: str,
+    ids: Sequence[int],
+    deadline: Deadline,
+) -> bytes:
+    """The PDF of ``report_name`` for ``ids``, rendered with the user's own rights."""
+    _, cookies = await _json_call(
+        transport,
+        "/web/session/authenticate",
+        {"db": database, "login": login, "password": api_key},
+        deadline,
+    )
+    session = cookies.get(SESSION_COOKIE)
+    if not session:
+        raise OdooProtocolError("Odoo opened no web session for the report.")
+    jar = {SESSION_COOKIE: session}
+    try:
+        path = f"/report/pdf/{quote(report_name, safe='.')}/{','.join(str(i) for i in ids)}"
+        response = await transport.get(path, deadline=deadline, cookies=jar)
+    finally:
+        # The session expires on its own if closing fails; the report is what matters.
+        with contextlib.suppress(OdooError):
+            await _json_call(transport, "/web/session/destroy", {}, deadline, jar)
+    if response.status_code == 200 and response.content.startswith(b"%PDF"):
+        return response.content
+    if response.status_code in (303, 302):
+        raise OdooAccessError("Odoo did not accept the web session for this report.")
+    raise _report_error(response.status_code, response.text)
+
+
+def _report_error(status: int, page: str) -> OdooError:
+    text = _page_text(page)
+    name = {
+        403: "odoo.exceptions.AccessError",
+        404: "odoo.exceptions.MissingError",
+        400: "odoo.exceptions.UserError",
+        422: "odoo.exceptions.UserError",
+    }.get(status, "")
+    return error_from_odoo(name, text or f"Odoo could not render the report (HTTP {status}).")
+
+
+def _page_text(page: str) -> str:
+    """The explanation paragraph of Odoo's HTML error page."""
+    match = re.search(r"<p>(.*?)</p>", page, re.DOTALL)
+    return html.unescape(match.group(1)).strip() if match else ""
