@@ -370,6 +370,14 @@ def test_create_a_user_who_can_log_in(service: OdooService, admin: Caller) -> No
         login(service, "demo")("res.users", "create", {"name": "X", "login": "x"})
 
 
+def test_context_get_describes_the_caller(demo: Caller) -> None:
+    assert demo("res.users", "context_get") == {
+        "lang": "en_US",
+        "tz": "Europe/Brussels",
+        "uid": demo.uid,
+    }
+
+
 def test_private_methods_are_refused(service: OdooService, admin: Caller) -> None:
     with pytest.raises(AccessError, match="Private methods"):
         admin("sale.order", "_create_invoices", [ref(service, "sale.sale_order_1")])
