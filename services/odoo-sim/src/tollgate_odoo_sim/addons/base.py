@@ -370,12 +370,6 @@ class ResUsers(Model):
                 vals["partner_id"] = partners.create(partner_vals).id
         return super().create(vals_list)
 
-    @api.model
-    def context_get(self) -> dict[str, Any]:
-        """The calling user's context (language, time zone, uid), as RPC clients fetch it."""
-        user = self.env.user
-        return {"lang": user.lang or "en_US", "tz": user.tz or False, "uid": self.env.uid}
-
     def _compute_password(self) -> None:
         for user in self:
             user.password = ""
