@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -25,6 +25,7 @@ from tollgate_common.tenants.spec import (
     RateLimits,
     TenantSpec,
     ToolRules,
+    parse_domain,
 )
 
 CONFIG_API_VERSION: Final = "tollgate.dev/v1alpha1"
@@ -81,6 +82,8 @@ class TenantConfig(CompiledModel):
     access: AccessConfig
     policy: PolicyConfig
     vocabulary: dict[str, str]
+    # Default domain per vocabulary word (lower-case), JSON; absent for words without one.
+    vocabulary_domains: dict[str, list[Any]] = Field(default_factory=dict)
     worker: WorkerConfig
     revision: str = Field(default="", description="Hash of everything above.")
 
@@ -104,6 +107,9 @@ def _read_only_rules(rules: tuple[ModelRule, ...]) -> tuple[ModelRule, ...]:
 
 def _revision(config: TenantConfig) -> str:
     payload = config.model_dump(mode="json", by_alias=True, exclude={"revision"})
+    if not payload.get("vocabularyDomains"):
+        # Added later: leaving it out when empty keeps earlier revisions unchanged.
+        payload.pop("vocabularyDomains", None)
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     return digest[:16]
 
@@ -151,6 +157,10 @@ def compile_tenant(
             rate_limits=spec.policy.rate_limits,
         ),
         vocabulary={alias.strip().lower(): model for alias, model in spec.vocabulary.items()},
+        vocabulary_domains={
+            word.strip().lower(): parse_domain(domain)
+            for word, domain in spec.vocabulary_domains.items()
+        },
         worker=WorkerConfig(
             address=worker_address, public_key=worker_public_key, replicas=spec.worker.replicas
         ),

@@ -6,8 +6,9 @@ apply. This model is the single source of the spec's shape; the CRD schema mirro
 
 from __future__ import annotations
 
+import ast
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
@@ -180,6 +181,11 @@ class TenantSpec(SpecModel):
     vocabulary: dict[Annotated[str, Field(min_length=1)], ModelName] = Field(
         default_factory=dict, description="Business words for models, e.g. customers: res.partner."
     )
+    vocabulary_domains: dict[Annotated[str, Field(min_length=1)], str] = Field(
+        default_factory=dict,
+        description="Optional default domain per vocabulary word, in Odoo's notation, e.g. "
+        "customers: \"[('customer_rank', '>', 0)]\".",
+    )
     worker: WorkerSpec = Field(default_factory=WorkerSpec)
 
     @model_validator(mode="after")
@@ -193,4 +199,42 @@ class TenantSpec(SpecModel):
                     "(words are matched without regard to case)"
                 )
             seen[key] = word
+        for word, domain in self.vocabulary_domains.items():
+            if word.strip().lower() not in seen:
+                raise ValueError(f"vocabularyDomains: {word!r} is not a word of the vocabulary")
+            try:
+                parse_domain(domain)
+            except ValueError as error:
+                raise ValueError(f"vocabularyDomains.{word}: {error}") from None
         return self
+
+
+def parse_domain(text: str) -> list[Any]:
+    """An Odoo domain written as Odoo shows it (``[('state', '=', 'sale')]``) or as JSON."""
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError):
+        raise ValueError(f"{text!r} is not a domain like [('state', '=', 'sale')]") from None
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"{text!r} is not a list of conditions")
+    domain: list[Any] = []
+    for item in value:
+        if item in ("&", "|", "!"):
+            domain.append(item)
+        elif (
+            isinstance(item, list | tuple)
+            and len(item) == 3
+            and isinstance(item[0], str)
+            and isinstance(item[1], str)
+        ):
+            domain.append([item[0], item[1], _plain(item[2])])
+        else:
+            raise ValueError(f"{item!r} is not a (field, operator, value) condition")
+    return domain
+
+
+def _plain(value: Any) -> Any:
+    """Tuples (Python's notation) as lists, so the domain is JSON."""
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    return value
