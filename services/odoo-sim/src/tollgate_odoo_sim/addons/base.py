@@ -3,6 +3,9 @@ technical ``ir.*`` models clients read (models, fields, modules, attachments, re
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from typing import Any
 
 from tollgate_odoo_sim.exceptions import ValidationError
@@ -571,10 +574,6 @@ class IrAttachment(Model):
 
     @api.depends("datas")
     def _compute_file_size(self) -> None:
-        import base64
-        import binascii
-        import hashlib
-
         for attachment in self:
             raw = b""
             if attachment.datas:

@@ -3,6 +3,8 @@ activities (``mail.activity.mixin``: ``activity_schedule``)."""
 
 from __future__ import annotations
 
+import base64
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -62,8 +64,6 @@ class MailMessage(Model):
 
     @api.depends("body")
     def _compute_preview(self) -> None:
-        import re
-
         for message in self:
             text = re.sub(r"<[^>]+>", " ", message.body or "")
             message.preview = " ".join(text.split())[:190]
@@ -466,8 +466,6 @@ def _escape(text: str) -> str:
 
 
 def _to_base64(content: Any) -> str:
-    import base64
-
     raw = content.encode() if isinstance(content, str) else bytes(content)
     return base64.b64encode(raw).decode()
 
