@@ -20,6 +20,9 @@ from tollgate_common.tenants.resource import TenantSpecError, validate_tenant_na
 from tollgate_common.tenants.spec import (
     WRITE_OPERATIONS,
     ApprovalSpec,
+    AuditSpec,
+    ConnectionRule,
+    IpRules,
     ModelRule,
     Operation,
     RateLimits,
@@ -61,6 +64,10 @@ class PolicyConfig(CompiledModel):
     methods: tuple[str, ...]
     approvals: ApprovalSpec
     rate_limits: RateLimits
+    ip: IpRules = Field(default_factory=IpRules)
+    connections: tuple[ConnectionRule, ...] = ()
+    dry_run: bool = False
+    audit: AuditSpec = Field(default_factory=AuditSpec)
 
 
 class WorkerConfig(CompiledModel):
@@ -155,6 +162,10 @@ def compile_tenant(
             methods=() if read_only else tuple(dict.fromkeys(spec.policy.methods)),
             approvals=spec.policy.approvals,
             rate_limits=spec.policy.rate_limits,
+            ip=spec.policy.ip,
+            connections=tuple(spec.policy.connections),
+            dry_run=spec.policy.dry_run and not read_only,
+            audit=spec.policy.audit,
         ),
         vocabulary={alias.strip().lower(): model for alias, model in spec.vocabulary.items()},
         vocabulary_domains={

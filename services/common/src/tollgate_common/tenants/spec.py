@@ -7,6 +7,7 @@ apply. This model is the single source of the spec's shape; the CRD schema mirro
 from __future__ import annotations
 
 import ast
+import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
@@ -55,6 +56,18 @@ EmailPattern = Annotated[
     _matching(_EMAIL_PATTERN, "email or pattern (user@acme.com, *@acme.com or *)"),
 ]
 FieldName = Annotated[str, _matching(_FIELD_NAME, "field name")]
+
+
+def _check_cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not an IP address or CIDR range (e.g. 10.0.0.0/8)"
+        ) from None
+
+
+Cidr = Annotated[str, AfterValidator(_check_cidr)]
 
 
 class SpecModel(BaseModel):
@@ -122,8 +135,67 @@ class ModelRule(SpecModel):
 
 
 class ToolRules(SpecModel):
-    allow: list[ToolPattern] = Field(default_factory=lambda: ["*"])
-    deny: list[ToolPattern] = Field(default_factory=list)
+    allow: list[ToolPattern] = Field(
+        default_factory=lambda: ["*"], description="Tools the AI may use (names or patterns)."
+    )
+    deny: list[ToolPattern] = Field(
+        default_factory=list, description="Tools the AI may never use; deny wins over allow."
+    )
+    confirm: list[ToolPattern] = Field(
+        default_factory=list,
+        description="Tools that ask the user in the client first (MCP elicitation), "
+        "where the client supports it.",
+    )
+
+    @model_validator(mode="after")
+    def _check_no_overlap(self) -> ToolRules:
+        both = sorted(set(self.allow) & set(self.deny))
+        if both:
+            raise ValueError(f"deny: tools both allowed and denied: {', '.join(both)}")
+        return self
+
+
+class IpRules(SpecModel):
+    allow: list[Cidr] = Field(
+        default_factory=list, description="Addresses calls may come from (CIDR); empty means any."
+    )
+    block: list[Cidr] = Field(
+        default_factory=list, description="Addresses always refused (CIDR); block wins over allow."
+    )
+
+    @model_validator(mode="after")
+    def _check_no_overlap(self) -> IpRules:
+        both = sorted(set(self.allow) & set(self.block))
+        if both:
+            raise ValueError(f"block: ranges both allowed and blocked: {', '.join(both)}")
+        return self
+
+
+class ConnectionRule(SpecModel):
+    connection: Annotated[
+        str,
+        Field(
+            min_length=1,
+            description="Connection id or subject of an API-key connection (e.g. key:ci-bot).",
+        ),
+    ]
+    tools: list[ToolPattern] = Field(
+        default_factory=list, description="Tools this connection may use; empty means no limit."
+    )
+    models: list[ModelPattern] = Field(
+        default_factory=list, description="Models this connection may touch; empty means no limit."
+    )
+    ip: IpRules = Field(default_factory=IpRules, description="Where this connection may call from.")
+
+
+class AuditSpec(SpecModel):
+    payload_logging: bool = Field(
+        default=False,
+        description="Also log call arguments (denied fields are never logged).",
+    )
+    max_records: int = Field(
+        default=100_000, ge=1, le=100_000_000, description="Audit records kept (oldest dropped)."
+    )
 
 
 class ApprovalModelRule(SpecModel):
@@ -136,8 +208,15 @@ class ApprovalSpec(SpecModel):
     models: list[ApprovalModelRule] = Field(
         default_factory=list, description="Operations on models needing approval."
     )
-    approvers: list[EmailPattern] = Field(default_factory=list)
-    expires_after_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    approvers: list[EmailPattern] = Field(
+        default_factory=list, description="Who may approve (emails or *@domain patterns)."
+    )
+    expires_after_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long a request or an approval stays valid.",
+    )
 
     @model_validator(mode="after")
     def _check_approvers(self) -> ApprovalSpec:
@@ -156,6 +235,18 @@ class RateLimits(SpecModel):
     per_tenant_per_minute: int | None = Field(default=None, ge=1)
     per_tenant_per_day: int | None = Field(default=None, ge=1)
 
+    @model_validator(mode="after")
+    def _check_minute_within_day(self) -> RateLimits:
+        for scope in ("user", "connection", "tenant"):
+            minute = getattr(self, f"per_{scope}_per_minute")
+            day = getattr(self, f"per_{scope}_per_day")
+            if minute is not None and day is not None and minute > day:
+                raise ValueError(
+                    f"per{scope.title()}PerMinute: {minute} a minute is more than "
+                    f"per{scope.title()}PerDay ({day} a day)"
+                )
+        return self
+
 
 class PolicySpec(SpecModel):
     default_model_access: Literal["allow", "deny"] = Field(
@@ -168,6 +259,39 @@ class PolicySpec(SpecModel):
     )
     approvals: ApprovalSpec = Field(default_factory=ApprovalSpec)
     rate_limits: RateLimits = Field(default_factory=RateLimits)
+    ip: IpRules = Field(default_factory=IpRules, description="Where calls may come from.")
+    connections: list[ConnectionRule] = Field(
+        default_factory=list, description="Extra restrictions for named API-key connections."
+    )
+    dry_run: bool = Field(
+        default=False,
+        description="Writes are validated and described but not executed.",
+    )
+    audit: AuditSpec = Field(
+        default_factory=AuditSpec, description="What the audit trail keeps for this tenant."
+    )
+
+    @model_validator(mode="after")
+    def _check_consistent(self) -> PolicySpec:
+        for index, pattern in enumerate(self.approvals.tools):
+            if pattern in self.tools.deny:
+                raise ValueError(
+                    f"approvals: tools[{index}] {pattern!r} is denied in tools.deny, "
+                    "so it can never be approved"
+                )
+        seen: set[str] = set()
+        for index, connection in enumerate(self.connections):
+            if connection.connection in seen:
+                raise ValueError(f"connections: [{index}] {connection.connection!r} is listed twice")
+            seen.add(connection.connection)
+        for index, approval in enumerate(self.approvals.models):
+            for rule in self.models:
+                if rule.model == approval.model and set(approval.operations) <= set(rule.deny):
+                    raise ValueError(
+                        f"approvals: models[{index}] ({approval.model}) needs approval for "
+                        "operations the model rule denies, so it can never be approved"
+                    )
+        return self
 
 
 class WorkerSpec(SpecModel):
