@@ -282,7 +282,9 @@ class PolicySpec(SpecModel):
         seen: set[str] = set()
         for index, connection in enumerate(self.connections):
             if connection.connection in seen:
-                raise ValueError(f"connections: [{index}] {connection.connection!r} is listed twice")
+                raise ValueError(
+                    f"connections: [{index}] {connection.connection!r} is listed twice"
+                )
             seen.add(connection.connection)
         for index, approval in enumerate(self.approvals.models):
             for rule in self.models:
