@@ -25,29 +25,59 @@ _sym_db = _symbol_database.Default()
 from tollgate.v1 import common_pb2 as tollgate_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18tollgate/v1/policy.proto\x12\x0btollgate.v1\x1a\x18tollgate/v1/common.proto\"\x87\x01\n\x10\x41uthorizeRequest\x12)\n\tprincipal\x18\x01 \x01(\x0b\x32\x16.tollgate.v1.Principal\x12#\n\x04\x63\x61ll\x18\x02 \x01(\x0b\x32\x15.tollgate.v1.ToolCall\x12\x11\n\tclient_ip\x18\x03 \x01(\t\x12\x10\n\x08trace_id\x18\x04 \x01(\t\"\xb4\x01\n\x11\x41uthorizeResponse\x12\'\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0e\x32\x15.tollgate.v1.Decision\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x02 \x01(\t\x12\x13\n\x0breason_code\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x13\n\x0b\x61pproval_id\x18\x05 \x01(\t\x12\x15\n\rredact_fields\x18\x06 \x03(\t\x12\x0f\n\x07\x64ry_run\x18\x07 \x01(\x08\"N\n\x12\x46ilterToolsRequest\x12)\n\tprincipal\x18\x01 \x01(\x0b\x32\x16.tollgate.v1.Principal\x12\r\n\x05tools\x18\x02 \x03(\t\"$\n\x13\x46ilterToolsResponse\x12\r\n\x05tools\x18\x01 \x03(\t\"\xf5\x01\n\x14RecordOutcomeRequest\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12)\n\tprincipal\x18\x02 \x01(\x0b\x32\x16.tollgate.v1.Principal\x12#\n\x04\x63\x61ll\x18\x03 \x01(\x0b\x32\x15.tollgate.v1.ToolCall\x12%\n\x07outcome\x18\x04 \x01(\x0e\x32\x14.tollgate.v1.Outcome\x12\x14\n\x0c\x65rror_reason\x18\x05 \x01(\t\x12\x14\n\x0crecord_count\x18\x06 \x01(\x03\x12\x13\n\x0b\x64uration_ms\x18\x07 \x01(\x01\x12\x10\n\x08trace_id\x18\x08 \x01(\t\"\x17\n\x15RecordOutcomeResponse*k\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x44\x45\x43ISION_ALLOW\x10\x01\x12\x11\n\rDECISION_DENY\x10\x02\x12\x1e\n\x1a\x44\x45\x43ISION_APPROVAL_REQUIRED\x10\x03*}\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_SUCCESS\x10\x01\x12\x11\n\rOUTCOME_ERROR\x10\x02\x12\x12\n\x0eOUTCOME_DENIED\x10\x03\x12\x1d\n\x19OUTCOME_APPROVAL_REQUIRED\x10\x04\x32\x85\x02\n\rPolicyService\x12J\n\tAuthorize\x12\x1d.tollgate.v1.AuthorizeRequest\x1a\x1e.tollgate.v1.AuthorizeResponse\x12P\n\x0b\x46ilterTools\x12\x1f.tollgate.v1.FilterToolsRequest\x1a .tollgate.v1.FilterToolsResponse\x12V\n\rRecordOutcome\x12!.tollgate.v1.RecordOutcomeRequest\x1a\".tollgate.v1.RecordOutcomeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18tollgate/v1/policy.proto\x12\x0btollgate.v1\x1a\x18tollgate/v1/common.proto\"\x87\x01\n\x10\x41uthorizeRequest\x12)\n\tprincipal\x18\x01 \x01(\x0b\x32\x16.tollgate.v1.Principal\x12#\n\x04\x63\x61ll\x18\x02 \x01(\x0b\x32\x15.tollgate.v1.ToolCall\x12\x11\n\tclient_ip\x18\x03 \x01(\t\x12\x10\n\x08trace_id\x18\x04 \x01(\t\"\x92\x02\n\x11\x41uthorizeResponse\x12\'\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0e\x32\x15.tollgate.v1.Decision\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x02 \x01(\t\x12\x13\n\x0breason_code\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x13\n\x0b\x61pproval_id\x18\x05 \x01(\t\x12\x15\n\rredact_fields\x18\x06 \x03(\t\x12\x0f\n\x07\x64ry_run\x18\x07 \x01(\x08\x12\x1b\n\x13retry_after_seconds\x18\x08 \x01(\x01\x12\x0f\n\x07\x63onfirm\x18\t \x01(\x08\x12\x11\n\tapprovers\x18\n \x03(\t\x12\x1b\n\x13\x61pproval_expires_at\x18\x0b \x01(\x03\"\xbc\x01\n\x0f\x45xplainResponse\x12\'\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0e\x32\x15.tollgate.v1.Decision\x12\x13\n\x0breason_code\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x0c\n\x04rule\x18\x04 \x01(\t\x12\x15\n\rredact_fields\x18\x05 \x03(\t\x12\x0f\n\x07\x64ry_run\x18\x06 \x01(\x08\x12\x0f\n\x07\x63onfirm\x18\x07 \x01(\x08\x12\x13\n\x0brate_limits\x18\x08 \x03(\t\"0\n\x0b\x46ieldChange\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x12\n\nvalue_json\x18\x02 \x01(\t\"\xc1\x03\n\x08\x41pproval\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06tenant\x18\x02 \x01(\t\x12\x11\n\trequester\x18\x03 \x01(\t\x12\x17\n\x0frequester_email\x18\x04 \x01(\t\x12\x15\n\rconnection_id\x18\x05 \x01(\t\x12\x11\n\tclient_id\x18\x06 \x01(\t\x12\x0c\n\x04tool\x18\x07 \x01(\t\x12\r\n\x05model\x18\x08 \x01(\t\x12\x11\n\toperation\x18\t \x01(\t\x12\x0e\n\x06method\x18\n \x01(\t\x12\x12\n\nrecord_ids\x18\x0b \x03(\x03\x12\x14\n\x0crecord_names\x18\x0c \x03(\t\x12)\n\x07\x63hanges\x18\r \x03(\x0b\x32\x18.tollgate.v1.FieldChange\x12\x0f\n\x07summary\x18\x0e \x01(\t\x12)\n\x05state\x18\x0f \x01(\x0e\x32\x1a.tollgate.v1.ApprovalState\x12\x11\n\tapprovers\x18\x10 \x03(\t\x12\x12\n\ncreated_at\x18\x11 \x01(\x03\x12\x12\n\nexpires_at\x18\x12 \x01(\x03\x12\x12\n\ndecided_by\x18\x13 \x01(\t\x12\x0f\n\x07\x63omment\x18\x14 \x01(\t\x12\x12\n\ndecided_at\x18\x15 \x01(\x03\"W\n\x14ListApprovalsRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x16\n\x0e\x61pprover_email\x18\x02 \x01(\t\x12\x17\n\x0finclude_decided\x18\x03 \x01(\x08\"A\n\x15ListApprovalsResponse\x12(\n\tapprovals\x18\x01 \x03(\x0b\x32\x15.tollgate.v1.Approval\"9\n\x12GetApprovalRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x13\n\x0b\x61pproval_id\x18\x02 \x01(\t\"v\n\x15\x44\x65\x63ideApprovalRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x13\n\x0b\x61pproval_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61pprover_email\x18\x03 \x01(\t\x12\x0f\n\x07\x61pprove\x18\x04 \x01(\x08\x12\x0f\n\x07\x63omment\x18\x05 \x01(\t\"~\n\x0b\x41uditRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x34\n\x06\x66ields\x18\x02 \x03(\x0b\x32$.tollgate.v1.AuditRecord.FieldsEntry\x1a-\n\x0b\x46ieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8d\x01\n\x11QueryAuditRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x0c\n\x04user\x18\x02 \x01(\t\x12\x0c\n\x04tool\x18\x03 \x01(\t\x12\r\n\x05model\x18\x04 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x05 \x01(\t\x12\r\n\x05since\x18\x06 \x01(\x01\x12\r\n\x05until\x18\x07 \x01(\x01\x12\r\n\x05limit\x18\x08 \x01(\x05\"?\n\x12QueryAuditResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.tollgate.v1.AuditRecord\"$\n\x12VerifyAuditRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\"Z\n\x13VerifyAuditResponse\x12\x0e\n\x06intact\x18\x01 \x01(\x08\x12\x0f\n\x07records\x18\x02 \x01(\x03\x12\x11\n\tbroken_at\x18\x03 \x01(\t\x12\x0f\n\x07problem\x18\x04 \x01(\t\"N\n\x12\x46ilterToolsRequest\x12)\n\tprincipal\x18\x01 \x01(\x0b\x32\x16.tollgate.v1.Principal\x12\r\n\x05tools\x18\x02 \x03(\t\"$\n\x13\x46ilterToolsResponse\x12\r\n\x05tools\x18\x01 \x03(\t\"\xf5\x01\n\x14RecordOutcomeRequest\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12)\n\tprincipal\x18\x02 \x01(\x0b\x32\x16.tollgate.v1.Principal\x12#\n\x04\x63\x61ll\x18\x03 \x01(\x0b\x32\x15.tollgate.v1.ToolCall\x12%\n\x07outcome\x18\x04 \x01(\x0e\x32\x14.tollgate.v1.Outcome\x12\x14\n\x0c\x65rror_reason\x18\x05 \x01(\t\x12\x14\n\x0crecord_count\x18\x06 \x01(\x03\x12\x13\n\x0b\x64uration_ms\x18\x07 \x01(\x01\x12\x10\n\x08trace_id\x18\x08 \x01(\t\"\x17\n\x15RecordOutcomeResponse*k\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x44\x45\x43ISION_ALLOW\x10\x01\x12\x11\n\rDECISION_DENY\x10\x02\x12\x1e\n\x1a\x44\x45\x43ISION_APPROVAL_REQUIRED\x10\x03*\xba\x01\n\rApprovalState\x12\x1e\n\x1a\x41PPROVAL_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x41PPROVAL_STATE_PENDING\x10\x01\x12\x1b\n\x17\x41PPROVAL_STATE_APPROVED\x10\x02\x12\x1b\n\x17\x41PPROVAL_STATE_REJECTED\x10\x03\x12\x1a\n\x16\x41PPROVAL_STATE_EXPIRED\x10\x04\x12\x17\n\x13\x41PPROVAL_STATE_USED\x10\x05*}\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_SUCCESS\x10\x01\x12\x11\n\rOUTCOME_ERROR\x10\x02\x12\x12\n\x0eOUTCOME_DENIED\x10\x03\x12\x1d\n\x19OUTCOME_APPROVAL_REQUIRED\x10\x04\x32\xda\x05\n\rPolicyService\x12J\n\tAuthorize\x12\x1d.tollgate.v1.AuthorizeRequest\x1a\x1e.tollgate.v1.AuthorizeResponse\x12P\n\x0b\x46ilterTools\x12\x1f.tollgate.v1.FilterToolsRequest\x1a .tollgate.v1.FilterToolsResponse\x12V\n\rRecordOutcome\x12!.tollgate.v1.RecordOutcomeRequest\x1a\".tollgate.v1.RecordOutcomeResponse\x12\x46\n\x07\x45xplain\x12\x1d.tollgate.v1.AuthorizeRequest\x1a\x1c.tollgate.v1.ExplainResponse\x12V\n\rListApprovals\x12!.tollgate.v1.ListApprovalsRequest\x1a\".tollgate.v1.ListApprovalsResponse\x12\x45\n\x0bGetApproval\x12\x1f.tollgate.v1.GetApprovalRequest\x1a\x15.tollgate.v1.Approval\x12K\n\x0e\x44\x65\x63ideApproval\x12\".tollgate.v1.DecideApprovalRequest\x1a\x15.tollgate.v1.Approval\x12M\n\nQueryAudit\x12\x1e.tollgate.v1.QueryAuditRequest\x1a\x1f.tollgate.v1.QueryAuditResponse\x12P\n\x0bVerifyAudit\x12\x1f.tollgate.v1.VerifyAuditRequest\x1a .tollgate.v1.VerifyAuditResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tollgate.v1.policy_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DECISION']._serialized_start=779
-  _globals['_DECISION']._serialized_end=886
-  _globals['_OUTCOME']._serialized_start=888
-  _globals['_OUTCOME']._serialized_end=1013
+  _globals['_AUDITRECORD_FIELDSENTRY']._loaded_options = None
+  _globals['_AUDITRECORD_FIELDSENTRY']._serialized_options = b'8\001'
+  _globals['_DECISION']._serialized_start=2368
+  _globals['_DECISION']._serialized_end=2475
+  _globals['_APPROVALSTATE']._serialized_start=2478
+  _globals['_APPROVALSTATE']._serialized_end=2664
+  _globals['_OUTCOME']._serialized_start=2666
+  _globals['_OUTCOME']._serialized_end=2791
   _globals['_AUTHORIZEREQUEST']._serialized_start=68
   _globals['_AUTHORIZEREQUEST']._serialized_end=203
   _globals['_AUTHORIZERESPONSE']._serialized_start=206
-  _globals['_AUTHORIZERESPONSE']._serialized_end=386
-  _globals['_FILTERTOOLSREQUEST']._serialized_start=388
-  _globals['_FILTERTOOLSREQUEST']._serialized_end=466
-  _globals['_FILTERTOOLSRESPONSE']._serialized_start=468
-  _globals['_FILTERTOOLSRESPONSE']._serialized_end=504
-  _globals['_RECORDOUTCOMEREQUEST']._serialized_start=507
-  _globals['_RECORDOUTCOMEREQUEST']._serialized_end=752
-  _globals['_RECORDOUTCOMERESPONSE']._serialized_start=754
-  _globals['_RECORDOUTCOMERESPONSE']._serialized_end=777
-  _globals['_POLICYSERVICE']._serialized_start=1016
-  _globals['_POLICYSERVICE']._serialized_end=1277
+  _globals['_AUTHORIZERESPONSE']._serialized_end=480
+  _globals['_EXPLAINRESPONSE']._serialized_start=483
+  _globals['_EXPLAINRESPONSE']._serialized_end=671
+  _globals['_FIELDCHANGE']._serialized_start=673
+  _globals['_FIELDCHANGE']._serialized_end=721
+  _globals['_APPROVAL']._serialized_start=724
+  _globals['_APPROVAL']._serialized_end=1173
+  _globals['_LISTAPPROVALSREQUEST']._serialized_start=1175
+  _globals['_LISTAPPROVALSREQUEST']._serialized_end=1262
+  _globals['_LISTAPPROVALSRESPONSE']._serialized_start=1264
+  _globals['_LISTAPPROVALSRESPONSE']._serialized_end=1329
+  _globals['_GETAPPROVALREQUEST']._serialized_start=1331
+  _globals['_GETAPPROVALREQUEST']._serialized_end=1388
+  _globals['_DECIDEAPPROVALREQUEST']._serialized_start=1390
+  _globals['_DECIDEAPPROVALREQUEST']._serialized_end=1508
+  _globals['_AUDITRECORD']._serialized_start=1510
+  _globals['_AUDITRECORD']._serialized_end=1636
+  _globals['_AUDITRECORD_FIELDSENTRY']._serialized_start=1591
+  _globals['_AUDITRECORD_FIELDSENTRY']._serialized_end=1636
+  _globals['_QUERYAUDITREQUEST']._serialized_start=1639
+  _globals['_QUERYAUDITREQUEST']._serialized_end=1780
+  _globals['_QUERYAUDITRESPONSE']._serialized_start=1782
+  _globals['_QUERYAUDITRESPONSE']._serialized_end=1845
+  _globals['_VERIFYAUDITREQUEST']._serialized_start=1847
+  _globals['_VERIFYAUDITREQUEST']._serialized_end=1883
+  _globals['_VERIFYAUDITRESPONSE']._serialized_start=1885
+  _globals['_VERIFYAUDITRESPONSE']._serialized_end=1975
+  _globals['_FILTERTOOLSREQUEST']._serialized_start=1977
+  _globals['_FILTERTOOLSREQUEST']._serialized_end=2055
+  _globals['_FILTERTOOLSRESPONSE']._serialized_start=2057
+  _globals['_FILTERTOOLSRESPONSE']._serialized_end=2093
+  _globals['_RECORDOUTCOMEREQUEST']._serialized_start=2096
+  _globals['_RECORDOUTCOMEREQUEST']._serialized_end=2341
+  _globals['_RECORDOUTCOMERESPONSE']._serialized_start=2343
+  _globals['_RECORDOUTCOMERESPONSE']._serialized_end=2366
+  _globals['_POLICYSERVICE']._serialized_start=2794
+  _globals['_POLICYSERVICE']._serialized_end=3524
 # @@protoc_insertion_point(module_scope)

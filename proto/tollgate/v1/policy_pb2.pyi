@@ -39,6 +39,31 @@ DECISION_DENY: Decision.ValueType  # 2
 DECISION_APPROVAL_REQUIRED: Decision.ValueType  # 3
 Global___Decision: _TypeAlias = Decision  # noqa: Y015
 
+class _ApprovalState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ApprovalStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ApprovalState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    APPROVAL_STATE_UNSPECIFIED: _ApprovalState.ValueType  # 0
+    APPROVAL_STATE_PENDING: _ApprovalState.ValueType  # 1
+    APPROVAL_STATE_APPROVED: _ApprovalState.ValueType  # 2
+    APPROVAL_STATE_REJECTED: _ApprovalState.ValueType  # 3
+    APPROVAL_STATE_EXPIRED: _ApprovalState.ValueType  # 4
+    APPROVAL_STATE_USED: _ApprovalState.ValueType  # 5
+    """Approved and then run by the requester's retry (an approval runs once)."""
+
+class ApprovalState(_ApprovalState, metaclass=_ApprovalStateEnumTypeWrapper): ...
+
+APPROVAL_STATE_UNSPECIFIED: ApprovalState.ValueType  # 0
+APPROVAL_STATE_PENDING: ApprovalState.ValueType  # 1
+APPROVAL_STATE_APPROVED: ApprovalState.ValueType  # 2
+APPROVAL_STATE_REJECTED: ApprovalState.ValueType  # 3
+APPROVAL_STATE_EXPIRED: ApprovalState.ValueType  # 4
+APPROVAL_STATE_USED: ApprovalState.ValueType  # 5
+"""Approved and then run by the requester's retry (an approval runs once)."""
+Global___ApprovalState: _TypeAlias = ApprovalState  # noqa: Y015
+
 class _Outcome:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -103,6 +128,10 @@ class AuthorizeResponse(_message.Message):
     APPROVAL_ID_FIELD_NUMBER: _builtins.int
     REDACT_FIELDS_FIELD_NUMBER: _builtins.int
     DRY_RUN_FIELD_NUMBER: _builtins.int
+    RETRY_AFTER_SECONDS_FIELD_NUMBER: _builtins.int
+    CONFIRM_FIELD_NUMBER: _builtins.int
+    APPROVERS_FIELD_NUMBER: _builtins.int
+    APPROVAL_EXPIRES_AT_FIELD_NUMBER: _builtins.int
     decision: Global___Decision.ValueType
     decision_id: _builtins.str
     """Identifies this decision; RecordOutcome refers to it."""
@@ -112,9 +141,18 @@ class AuthorizeResponse(_message.Message):
     """A sentence the AI can show the user."""
     approval_id: _builtins.str
     dry_run: _builtins.bool
+    retry_after_seconds: _builtins.float
+    """For a rate-limited deny (reason_code "rate_limited"): seconds until a retry may succeed."""
+    confirm: _builtins.bool
+    """Ask the user in the client before running (tools marked "confirm")."""
+    approval_expires_at: _builtins.int
     @_builtins.property
     def redact_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Obligations the front and worker must honour on an allowed call."""
+
+    @_builtins.property
+    def approvers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """For approval-required: who may approve, and when the request lapses (unix seconds)."""
 
     def __init__(
         self,
@@ -126,14 +164,426 @@ class AuthorizeResponse(_message.Message):
         approval_id: _builtins.str = ...,
         redact_fields: _abc.Iterable[_builtins.str] | None = ...,
         dry_run: _builtins.bool = ...,
+        retry_after_seconds: _builtins.float = ...,
+        confirm: _builtins.bool = ...,
+        approvers: _abc.Iterable[_builtins.str] | None = ...,
+        approval_expires_at: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["approval_id", b"approval_id", "decision", b"decision", "decision_id", b"decision_id", "dry_run", b"dry_run", "message", b"message", "reason_code", b"reason_code", "redact_fields", b"redact_fields"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approval_expires_at", b"approval_expires_at", "approval_id", b"approval_id", "approvers", b"approvers", "confirm", b"confirm", "decision", b"decision", "decision_id", b"decision_id", "dry_run", b"dry_run", "message", b"message", "reason_code", b"reason_code", "redact_fields", b"redact_fields", "retry_after_seconds", b"retry_after_seconds"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AuthorizeResponse: _TypeAlias = AuthorizeResponse  # noqa: Y015
+
+@_typing.final
+class ExplainResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    REASON_CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    RULE_FIELD_NUMBER: _builtins.int
+    REDACT_FIELDS_FIELD_NUMBER: _builtins.int
+    DRY_RUN_FIELD_NUMBER: _builtins.int
+    CONFIRM_FIELD_NUMBER: _builtins.int
+    RATE_LIMITS_FIELD_NUMBER: _builtins.int
+    decision: Global___Decision.ValueType
+    reason_code: _builtins.str
+    message: _builtins.str
+    rule: _builtins.str
+    """The rule that decided, as it reads in the tenant spec, e.g. "policy.models[1] (sale.*)"."""
+    dry_run: _builtins.bool
+    confirm: _builtins.bool
+    @_builtins.property
+    def redact_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def rate_limits(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Which limits would apply (the decision itself does not count against them)."""
+
+    def __init__(
+        self,
+        *,
+        decision: Global___Decision.ValueType = ...,
+        reason_code: _builtins.str = ...,
+        message: _builtins.str = ...,
+        rule: _builtins.str = ...,
+        redact_fields: _abc.Iterable[_builtins.str] | None = ...,
+        dry_run: _builtins.bool = ...,
+        confirm: _builtins.bool = ...,
+        rate_limits: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confirm", b"confirm", "decision", b"decision", "dry_run", b"dry_run", "message", b"message", "rate_limits", b"rate_limits", "reason_code", b"reason_code", "redact_fields", b"redact_fields", "rule", b"rule"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExplainResponse: _TypeAlias = ExplainResponse  # noqa: Y015
+
+@_typing.final
+class FieldChange(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FIELD_FIELD_NUMBER: _builtins.int
+    VALUE_JSON_FIELD_NUMBER: _builtins.int
+    field: _builtins.str
+    value_json: _builtins.str
+    """The new value as JSON."""
+    def __init__(
+        self,
+        *,
+        field: _builtins.str = ...,
+        value_json: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["field", b"field", "value_json", b"value_json"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FieldChange: _TypeAlias = FieldChange  # noqa: Y015
+
+@_typing.final
+class Approval(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    TENANT_FIELD_NUMBER: _builtins.int
+    REQUESTER_FIELD_NUMBER: _builtins.int
+    REQUESTER_EMAIL_FIELD_NUMBER: _builtins.int
+    CONNECTION_ID_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    TOOL_FIELD_NUMBER: _builtins.int
+    MODEL_FIELD_NUMBER: _builtins.int
+    OPERATION_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    RECORD_IDS_FIELD_NUMBER: _builtins.int
+    RECORD_NAMES_FIELD_NUMBER: _builtins.int
+    CHANGES_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    APPROVERS_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    DECIDED_BY_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    DECIDED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    tenant: _builtins.str
+    requester: _builtins.str
+    requester_email: _builtins.str
+    connection_id: _builtins.str
+    client_id: _builtins.str
+    tool: _builtins.str
+    model: _builtins.str
+    operation: _builtins.str
+    method: _builtins.str
+    summary: _builtins.str
+    """A plain-language sentence: what, on which records, which values change."""
+    state: Global___ApprovalState.ValueType
+    created_at: _builtins.int
+    expires_at: _builtins.int
+    decided_by: _builtins.str
+    comment: _builtins.str
+    decided_at: _builtins.int
+    @_builtins.property
+    def record_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    @_builtins.property
+    def record_names(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The records' names when the caller gave them (ids otherwise)."""
+
+    @_builtins.property
+    def changes(self) -> _containers.RepeatedCompositeFieldContainer[Global___FieldChange]: ...
+    @_builtins.property
+    def approvers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        tenant: _builtins.str = ...,
+        requester: _builtins.str = ...,
+        requester_email: _builtins.str = ...,
+        connection_id: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+        tool: _builtins.str = ...,
+        model: _builtins.str = ...,
+        operation: _builtins.str = ...,
+        method: _builtins.str = ...,
+        record_ids: _abc.Iterable[_builtins.int] | None = ...,
+        record_names: _abc.Iterable[_builtins.str] | None = ...,
+        changes: _abc.Iterable[Global___FieldChange] | None = ...,
+        summary: _builtins.str = ...,
+        state: Global___ApprovalState.ValueType = ...,
+        approvers: _abc.Iterable[_builtins.str] | None = ...,
+        created_at: _builtins.int = ...,
+        expires_at: _builtins.int = ...,
+        decided_by: _builtins.str = ...,
+        comment: _builtins.str = ...,
+        decided_at: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approvers", b"approvers", "changes", b"changes", "client_id", b"client_id", "comment", b"comment", "connection_id", b"connection_id", "created_at", b"created_at", "decided_at", b"decided_at", "decided_by", b"decided_by", "expires_at", b"expires_at", "id", b"id", "method", b"method", "model", b"model", "operation", b"operation", "record_ids", b"record_ids", "record_names", b"record_names", "requester", b"requester", "requester_email", b"requester_email", "state", b"state", "summary", b"summary", "tenant", b"tenant", "tool", b"tool"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Approval: _TypeAlias = Approval  # noqa: Y015
+
+@_typing.final
+class ListApprovalsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_FIELD_NUMBER: _builtins.int
+    APPROVER_EMAIL_FIELD_NUMBER: _builtins.int
+    INCLUDE_DECIDED_FIELD_NUMBER: _builtins.int
+    tenant: _builtins.str
+    approver_email: _builtins.str
+    """Only requests this person may decide (empty: all of the tenant's)."""
+    include_decided: _builtins.bool
+    """Also decided and expired requests."""
+    def __init__(
+        self,
+        *,
+        tenant: _builtins.str = ...,
+        approver_email: _builtins.str = ...,
+        include_decided: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approver_email", b"approver_email", "include_decided", b"include_decided", "tenant", b"tenant"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApprovalsRequest: _TypeAlias = ListApprovalsRequest  # noqa: Y015
+
+@_typing.final
+class ListApprovalsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPROVALS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def approvals(self) -> _containers.RepeatedCompositeFieldContainer[Global___Approval]: ...
+    def __init__(
+        self,
+        *,
+        approvals: _abc.Iterable[Global___Approval] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approvals", b"approvals"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApprovalsResponse: _TypeAlias = ListApprovalsResponse  # noqa: Y015
+
+@_typing.final
+class GetApprovalRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_FIELD_NUMBER: _builtins.int
+    APPROVAL_ID_FIELD_NUMBER: _builtins.int
+    tenant: _builtins.str
+    approval_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant: _builtins.str = ...,
+        approval_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approval_id", b"approval_id", "tenant", b"tenant"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetApprovalRequest: _TypeAlias = GetApprovalRequest  # noqa: Y015
+
+@_typing.final
+class DecideApprovalRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_FIELD_NUMBER: _builtins.int
+    APPROVAL_ID_FIELD_NUMBER: _builtins.int
+    APPROVER_EMAIL_FIELD_NUMBER: _builtins.int
+    APPROVE_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    tenant: _builtins.str
+    approval_id: _builtins.str
+    approver_email: _builtins.str
+    approve: _builtins.bool
+    comment: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant: _builtins.str = ...,
+        approval_id: _builtins.str = ...,
+        approver_email: _builtins.str = ...,
+        approve: _builtins.bool = ...,
+        comment: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approval_id", b"approval_id", "approve", b"approve", "approver_email", b"approver_email", "comment", b"comment", "tenant", b"tenant"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecideApprovalRequest: _TypeAlias = DecideApprovalRequest  # noqa: Y015
+
+@_typing.final
+class AuditRecord(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class FieldsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    ID_FIELD_NUMBER: _builtins.int
+    FIELDS_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The stream entry id (<ms>-<seq>)."""
+    @_builtins.property
+    def fields(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        fields: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["fields", b"fields", "id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AuditRecord: _TypeAlias = AuditRecord  # noqa: Y015
+
+@_typing.final
+class QueryAuditRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_FIELD_NUMBER: _builtins.int
+    USER_FIELD_NUMBER: _builtins.int
+    TOOL_FIELD_NUMBER: _builtins.int
+    MODEL_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    SINCE_FIELD_NUMBER: _builtins.int
+    UNTIL_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    tenant: _builtins.str
+    user: _builtins.str
+    tool: _builtins.str
+    model: _builtins.str
+    decision: _builtins.str
+    since: _builtins.float
+    """Unix seconds; 0 means open-ended."""
+    until: _builtins.float
+    limit: _builtins.int
+    """At most this many records, newest last (0: 1000)."""
+    def __init__(
+        self,
+        *,
+        tenant: _builtins.str = ...,
+        user: _builtins.str = ...,
+        tool: _builtins.str = ...,
+        model: _builtins.str = ...,
+        decision: _builtins.str = ...,
+        since: _builtins.float = ...,
+        until: _builtins.float = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "limit", b"limit", "model", b"model", "since", b"since", "tenant", b"tenant", "tool", b"tool", "until", b"until", "user", b"user"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QueryAuditRequest: _TypeAlias = QueryAuditRequest  # noqa: Y015
+
+@_typing.final
+class QueryAuditResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECORDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def records(self) -> _containers.RepeatedCompositeFieldContainer[Global___AuditRecord]: ...
+    def __init__(
+        self,
+        *,
+        records: _abc.Iterable[Global___AuditRecord] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["records", b"records"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QueryAuditResponse: _TypeAlias = QueryAuditResponse  # noqa: Y015
+
+@_typing.final
+class VerifyAuditRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_FIELD_NUMBER: _builtins.int
+    tenant: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tenant", b"tenant"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyAuditRequest: _TypeAlias = VerifyAuditRequest  # noqa: Y015
+
+@_typing.final
+class VerifyAuditResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTACT_FIELD_NUMBER: _builtins.int
+    RECORDS_FIELD_NUMBER: _builtins.int
+    BROKEN_AT_FIELD_NUMBER: _builtins.int
+    PROBLEM_FIELD_NUMBER: _builtins.int
+    intact: _builtins.bool
+    records: _builtins.int
+    broken_at: _builtins.str
+    """The first record that breaks the chain, and why."""
+    problem: _builtins.str
+    def __init__(
+        self,
+        *,
+        intact: _builtins.bool = ...,
+        records: _builtins.int = ...,
+        broken_at: _builtins.str = ...,
+        problem: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["broken_at", b"broken_at", "intact", b"intact", "problem", b"problem", "records", b"records"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyAuditResponse: _TypeAlias = VerifyAuditResponse  # noqa: Y015
 
 @_typing.final
 class FilterToolsRequest(_message.Message):

@@ -50,6 +50,36 @@ class PolicyServiceStub:
                 request_serializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomeRequest.SerializeToString,
                 response_deserializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomeResponse.FromString,
                 _registered_method=True)
+        self.Explain = channel.unary_unary(
+                '/tollgate.v1.PolicyService/Explain',
+                request_serializer=tollgate_dot_v1_dot_policy__pb2.AuthorizeRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_policy__pb2.ExplainResponse.FromString,
+                _registered_method=True)
+        self.ListApprovals = channel.unary_unary(
+                '/tollgate.v1.PolicyService/ListApprovals',
+                request_serializer=tollgate_dot_v1_dot_policy__pb2.ListApprovalsRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_policy__pb2.ListApprovalsResponse.FromString,
+                _registered_method=True)
+        self.GetApproval = channel.unary_unary(
+                '/tollgate.v1.PolicyService/GetApproval',
+                request_serializer=tollgate_dot_v1_dot_policy__pb2.GetApprovalRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_policy__pb2.Approval.FromString,
+                _registered_method=True)
+        self.DecideApproval = channel.unary_unary(
+                '/tollgate.v1.PolicyService/DecideApproval',
+                request_serializer=tollgate_dot_v1_dot_policy__pb2.DecideApprovalRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_policy__pb2.Approval.FromString,
+                _registered_method=True)
+        self.QueryAudit = channel.unary_unary(
+                '/tollgate.v1.PolicyService/QueryAudit',
+                request_serializer=tollgate_dot_v1_dot_policy__pb2.QueryAuditRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_policy__pb2.QueryAuditResponse.FromString,
+                _registered_method=True)
+        self.VerifyAudit = channel.unary_unary(
+                '/tollgate.v1.PolicyService/VerifyAudit',
+                request_serializer=tollgate_dot_v1_dot_policy__pb2.VerifyAuditRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_policy__pb2.VerifyAuditResponse.FromString,
+                _registered_method=True)
 
 
 class PolicyServiceServicer:
@@ -75,6 +105,46 @@ class PolicyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Explain(self, request, context):
+        """Which rule would decide this call, without counting it or creating an approval.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApprovals(self, request, context):
+        """Approvals, for the approver pages (served by auth).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApproval(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideApproval(self, request, context):
+        """Approve or reject once; approving runs nothing, the requester's retry does.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryAudit(self, request, context):
+        """The audit trail: query it, and check its hash chain.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyAudit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PolicyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -92,6 +162,36 @@ def add_PolicyServiceServicer_to_server(servicer, server):
                     servicer.RecordOutcome,
                     request_deserializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomeRequest.FromString,
                     response_serializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomeResponse.SerializeToString,
+            ),
+            'Explain': grpc.unary_unary_rpc_method_handler(
+                    servicer.Explain,
+                    request_deserializer=tollgate_dot_v1_dot_policy__pb2.AuthorizeRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_policy__pb2.ExplainResponse.SerializeToString,
+            ),
+            'ListApprovals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApprovals,
+                    request_deserializer=tollgate_dot_v1_dot_policy__pb2.ListApprovalsRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_policy__pb2.ListApprovalsResponse.SerializeToString,
+            ),
+            'GetApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApproval,
+                    request_deserializer=tollgate_dot_v1_dot_policy__pb2.GetApprovalRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_policy__pb2.Approval.SerializeToString,
+            ),
+            'DecideApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideApproval,
+                    request_deserializer=tollgate_dot_v1_dot_policy__pb2.DecideApprovalRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_policy__pb2.Approval.SerializeToString,
+            ),
+            'QueryAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryAudit,
+                    request_deserializer=tollgate_dot_v1_dot_policy__pb2.QueryAuditRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_policy__pb2.QueryAuditResponse.SerializeToString,
+            ),
+            'VerifyAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyAudit,
+                    request_deserializer=tollgate_dot_v1_dot_policy__pb2.VerifyAuditRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_policy__pb2.VerifyAuditResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -176,6 +276,168 @@ class PolicyService:
             '/tollgate.v1.PolicyService/RecordOutcome',
             tollgate_dot_v1_dot_policy__pb2.RecordOutcomeRequest.SerializeToString,
             tollgate_dot_v1_dot_policy__pb2.RecordOutcomeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Explain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.PolicyService/Explain',
+            tollgate_dot_v1_dot_policy__pb2.AuthorizeRequest.SerializeToString,
+            tollgate_dot_v1_dot_policy__pb2.ExplainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApprovals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.PolicyService/ListApprovals',
+            tollgate_dot_v1_dot_policy__pb2.ListApprovalsRequest.SerializeToString,
+            tollgate_dot_v1_dot_policy__pb2.ListApprovalsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.PolicyService/GetApproval',
+            tollgate_dot_v1_dot_policy__pb2.GetApprovalRequest.SerializeToString,
+            tollgate_dot_v1_dot_policy__pb2.Approval.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.PolicyService/DecideApproval',
+            tollgate_dot_v1_dot_policy__pb2.DecideApprovalRequest.SerializeToString,
+            tollgate_dot_v1_dot_policy__pb2.Approval.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.PolicyService/QueryAudit',
+            tollgate_dot_v1_dot_policy__pb2.QueryAuditRequest.SerializeToString,
+            tollgate_dot_v1_dot_policy__pb2.QueryAuditResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.PolicyService/VerifyAudit',
+            tollgate_dot_v1_dot_policy__pb2.VerifyAuditRequest.SerializeToString,
+            tollgate_dot_v1_dot_policy__pb2.VerifyAuditResponse.FromString,
             options,
             channel_credentials,
             insecure,

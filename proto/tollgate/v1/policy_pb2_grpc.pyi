@@ -37,6 +37,16 @@ class PolicyServiceStub:
     FilterTools: _grpc.UnaryUnaryMultiCallable[_policy_pb2.FilterToolsRequest, _policy_pb2.FilterToolsResponse]
     """Which of these tools may the caller see at all (filters tools/list)."""
     RecordOutcome: _grpc.UnaryUnaryMultiCallable[_policy_pb2.RecordOutcomeRequest, _policy_pb2.RecordOutcomeResponse]
+    Explain: _grpc.UnaryUnaryMultiCallable[_policy_pb2.AuthorizeRequest, _policy_pb2.ExplainResponse]
+    """Which rule would decide this call, without counting it or creating an approval."""
+    ListApprovals: _grpc.UnaryUnaryMultiCallable[_policy_pb2.ListApprovalsRequest, _policy_pb2.ListApprovalsResponse]
+    """Approvals, for the approver pages (served by auth)."""
+    GetApproval: _grpc.UnaryUnaryMultiCallable[_policy_pb2.GetApprovalRequest, _policy_pb2.Approval]
+    DecideApproval: _grpc.UnaryUnaryMultiCallable[_policy_pb2.DecideApprovalRequest, _policy_pb2.Approval]
+    """Approve or reject once; approving runs nothing, the requester's retry does."""
+    QueryAudit: _grpc.UnaryUnaryMultiCallable[_policy_pb2.QueryAuditRequest, _policy_pb2.QueryAuditResponse]
+    """The audit trail: query it, and check its hash chain."""
+    VerifyAudit: _grpc.UnaryUnaryMultiCallable[_policy_pb2.VerifyAuditRequest, _policy_pb2.VerifyAuditResponse]
 
 @_typing.type_check_only
 class PolicyServiceAsyncStub(PolicyServiceStub):
@@ -47,6 +57,16 @@ class PolicyServiceAsyncStub(PolicyServiceStub):
     FilterTools: _aio.UnaryUnaryMultiCallable[_policy_pb2.FilterToolsRequest, _policy_pb2.FilterToolsResponse]  # type: ignore[assignment]
     """Which of these tools may the caller see at all (filters tools/list)."""
     RecordOutcome: _aio.UnaryUnaryMultiCallable[_policy_pb2.RecordOutcomeRequest, _policy_pb2.RecordOutcomeResponse]  # type: ignore[assignment]
+    Explain: _aio.UnaryUnaryMultiCallable[_policy_pb2.AuthorizeRequest, _policy_pb2.ExplainResponse]  # type: ignore[assignment]
+    """Which rule would decide this call, without counting it or creating an approval."""
+    ListApprovals: _aio.UnaryUnaryMultiCallable[_policy_pb2.ListApprovalsRequest, _policy_pb2.ListApprovalsResponse]  # type: ignore[assignment]
+    """Approvals, for the approver pages (served by auth)."""
+    GetApproval: _aio.UnaryUnaryMultiCallable[_policy_pb2.GetApprovalRequest, _policy_pb2.Approval]  # type: ignore[assignment]
+    DecideApproval: _aio.UnaryUnaryMultiCallable[_policy_pb2.DecideApprovalRequest, _policy_pb2.Approval]  # type: ignore[assignment]
+    """Approve or reject once; approving runs nothing, the requester's retry does."""
+    QueryAudit: _aio.UnaryUnaryMultiCallable[_policy_pb2.QueryAuditRequest, _policy_pb2.QueryAuditResponse]  # type: ignore[assignment]
+    """The audit trail: query it, and check its hash chain."""
+    VerifyAudit: _aio.UnaryUnaryMultiCallable[_policy_pb2.VerifyAuditRequest, _policy_pb2.VerifyAuditResponse]  # type: ignore[assignment]
 
 class PolicyServiceServicer(metaclass=_abc_1.ABCMeta):
     """policy: may this call run, and what happened when it did."""
@@ -72,5 +92,51 @@ class PolicyServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _policy_pb2.RecordOutcomeRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_policy_pb2.RecordOutcomeResponse, _abc.Awaitable[_policy_pb2.RecordOutcomeResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def Explain(
+        self,
+        request: _policy_pb2.AuthorizeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_policy_pb2.ExplainResponse, _abc.Awaitable[_policy_pb2.ExplainResponse]]:
+        """Which rule would decide this call, without counting it or creating an approval."""
+
+    @_abc_1.abstractmethod
+    def ListApprovals(
+        self,
+        request: _policy_pb2.ListApprovalsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_policy_pb2.ListApprovalsResponse, _abc.Awaitable[_policy_pb2.ListApprovalsResponse]]:
+        """Approvals, for the approver pages (served by auth)."""
+
+    @_abc_1.abstractmethod
+    def GetApproval(
+        self,
+        request: _policy_pb2.GetApprovalRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_policy_pb2.Approval, _abc.Awaitable[_policy_pb2.Approval]]: ...
+
+    @_abc_1.abstractmethod
+    def DecideApproval(
+        self,
+        request: _policy_pb2.DecideApprovalRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_policy_pb2.Approval, _abc.Awaitable[_policy_pb2.Approval]]:
+        """Approve or reject once; approving runs nothing, the requester's retry does."""
+
+    @_abc_1.abstractmethod
+    def QueryAudit(
+        self,
+        request: _policy_pb2.QueryAuditRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_policy_pb2.QueryAuditResponse, _abc.Awaitable[_policy_pb2.QueryAuditResponse]]:
+        """The audit trail: query it, and check its hash chain."""
+
+    @_abc_1.abstractmethod
+    def VerifyAudit(
+        self,
+        request: _policy_pb2.VerifyAuditRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_policy_pb2.VerifyAuditResponse, _abc.Awaitable[_policy_pb2.VerifyAuditResponse]]: ...
 
 def add_PolicyServiceServicer_to_server(servicer: PolicyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
