@@ -187,3 +187,21 @@ def test_name_search_domain_keyword_per_version(series: str, keyword: str, accep
     else:
         with pytest.raises(TypeError, match="unexpected keyword argument 'args'"):
             model.name_search("", **{keyword: []})
+
+
+def test_x2many_reads_follow_comodel_order_and_active_test(world: World) -> None:
+    env = world.env(world.admin)
+    zeta, alpha = env["test.tag"].create([{"name": "zeta"}, {"name": "alpha"}])
+    parent = env["test.partner"].create(
+        {
+            "name": "Parent",
+            "tag_ids": [(6, 0, [zeta.id, alpha.id])],
+            "child_ids": [(0, 0, {"name": "Kid B"}), (0, 0, {"name": "Kid A", "active": False})],
+        }
+    )
+    [row] = parent.read(["tag_ids", "child_ids"])
+    assert row["tag_ids"] == [alpha.id, zeta.id]
+    assert parent.child_ids.mapped("name") == ["Kid B"]
+    everyone = parent.with_context(active_test=False).child_ids
+    assert everyone.mapped("name") == ["Kid A", "Kid B"]
+    assert env["test.partner"].search([("tag_ids", "in", [zeta.id])]).ids == [parent.id]

@@ -63,6 +63,21 @@ class OrmSource:
                 return empty if row is None else row.get(name, empty)
 
             return read_column
+        if isinstance(field, fields.One2many) and not field.related and not field.compute:
+            index = self.registry.tables[field.comodel_name].reverse_index(field.inverse_name)
+
+            def read_one2many(record_id: int) -> Any:
+                return tuple(sorted(index.get(record_id, ())))
+
+            return read_one2many
+        if isinstance(field, fields.Many2many) and field.store and not field.related:
+            linked = self.registry.relation(field).linked
+            column = field.column1 or ""
+
+            def read_many2many(record_id: int) -> Any:
+                return linked(column, record_id)
+
+            return read_many2many
         env = self.env(su=True)
 
         def read_computed(record_id: int) -> Any:

@@ -42,23 +42,28 @@ def raw_value(record: Model, field: Field) -> Any:
     if row is None:
         raise missing_error(record)
     if isinstance(field, fields.One2many):
-        return one2many_ids(record, field, record_id)
+        linked = sorted(
+            registry.tables[field.comodel_name].reverse_index(field.inverse_name).get(record_id, ())
+        )
+        return _visible_in_order(record, field, linked)
     if isinstance(field, fields.Many2many):
-        return registry.relation(field).linked(field.column1 or "", record_id)
+        linked = list(registry.relation(field).linked(field.column1 or "", record_id))
+        return _visible_in_order(record, field, linked)
     return row.get(field.name, field.empty())
 
 
-def one2many_ids(record: Model, field: fields.One2many, record_id: int) -> tuple[int, ...]:
+def _visible_in_order(record: Model, field: Field, ids: list[int]) -> tuple[int, ...]:
+    """x2many ids as Odoo reads them: comodel's active_test applied, in the comodel's order."""
     registry = record.env.registry
-    table = registry.tables[field.comodel_name]
-    ids = sorted(table.reverse_index(field.inverse_name).get(record_id, ()))
-    comodel = registry.models[field.comodel_name]
+    comodel_name: str = field.comodel_name  # type: ignore[attr-defined]
+    table = registry.tables[comodel_name]
+    comodel = registry.models[comodel_name]
     if "active" in comodel._fields and record.env.context.get("active_test", True):
         ids = [i for i in ids if table.rows[i].get("active")]
     if len(ids) > 1 and comodel._order != "id":
         from .search import sort_records
 
-        ids = sort_records(record.env[field.comodel_name], ids, comodel._order)
+        ids = sort_records(record.env[comodel_name], ids, comodel._order)
     return tuple(ids)
 
 
