@@ -134,10 +134,4 @@ class Environment:
         return f"<Environment uid={self.uid} su={self.su}>"
 
 
-def is_model(value: object) -> bool:
-    from .models import Model
-
-    return isinstance(value, Model)
-
-
-__all__ = ["SUPERUSER_ID", "ComputeCache", "Environment", "is_model"]
+__all__ = ["SUPERUSER_ID", "ComputeCache", "Environment"]
