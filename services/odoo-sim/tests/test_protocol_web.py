@@ -155,3 +155,16 @@ def test_report_pdf_download(session: httpx.Client, sim: str, jsonrpc: Any) -> N
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     assert int(response.headers["content-length"]) == len(response.content)
+
+
+def test_session_store_forgets_the_oldest_past_its_capacity() -> None:
+    from tollgate_odoo_sim.protocols.sessions import SessionStore
+
+    store = SessionStore(capacity=2)
+    first, second, third = (store.open("odoo", uid, f"u{uid}") for uid in (2, 6, 7))
+    assert store.get(first.sid) is None
+    assert store.get(second.sid) == second
+    assert store.get(third.sid) == third
+    assert len({first.sid, second.sid, third.sid}) == 3
+    store.close(third.sid)
+    assert store.get(third.sid) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -22,8 +23,11 @@ class Session:
 
 
 class SessionStore:
-    def __init__(self) -> None:
-        self._sessions: dict[str, Session] = {}
+    """Sessions by id; the oldest are forgotten past *capacity* so a long run stays bounded."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._capacity = capacity
         self._lock = threading.Lock()
 
     def open(self, db: str, uid: int, login: str) -> Session:
@@ -31,6 +35,8 @@ class SessionStore:
         session = Session(sid=secrets.token_urlsafe(63), db=db, uid=uid, login=login)
         with self._lock:
             self._sessions[session.sid] = session
+            while len(self._sessions) > self._capacity:
+                self._sessions.popitem(last=False)
         return session
 
     def get(self, sid: str | None) -> Session | None:
