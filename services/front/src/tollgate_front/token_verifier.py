@@ -26,12 +26,20 @@ class _Entry:
     expires_at: float  # time.monotonic()
 
 
+# A cached principal is served only while it stays valid this much longer, so it cannot expire
+# on its way from the cache to policy (which refuses expired principals).
+EXPIRY_MARGIN_SECONDS = 10.0
+
+
 class PrincipalCache:
     """Verified principals by token digest; bounded, oldest entry evicted first."""
 
-    def __init__(self, *, max_ttl: float, max_size: int) -> None:
+    def __init__(
+        self, *, max_ttl: float, max_size: int, expiry_margin: float = EXPIRY_MARGIN_SECONDS
+    ) -> None:
         self.max_ttl = max_ttl
         self.max_size = max_size
+        self.expiry_margin = expiry_margin
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
     def get(self, digest: str) -> common_pb2.Principal | None:
@@ -46,7 +54,7 @@ class PrincipalCache:
     def put(self, digest: str, principal: common_pb2.Principal, ttl: float) -> None:
         ttl = min(ttl, self.max_ttl)
         if principal.expires_at:
-            ttl = min(ttl, principal.expires_at - time.time())
+            ttl = min(ttl, principal.expires_at - time.time() - self.expiry_margin)
         if ttl <= 0:
             return
         self._entries[digest] = _Entry(principal, time.monotonic() + ttl)
