@@ -85,3 +85,13 @@ def test_unknown_route_with_json_is_a_404_envelope(sim18: str) -> None:
     assert (error["code"], error["message"]) == (404, "404: Not Found")
     assert error["data"]["name"] == "werkzeug.exceptions.NotFound"
     assert httpx.get(f"{sim18}/web/nothing/here").status_code == 404
+
+
+def test_json_routes_take_any_method_but_need_json(sim18: str) -> None:
+    assert httpx.get(f"{sim18}/jsonrpc").status_code == 400
+    response = httpx.request(
+        "GET",
+        f"{sim18}/jsonrpc",
+        json={"jsonrpc": "2.0", "params": {"service": "db", "method": "list", "args": []}},
+    )
+    assert response.json()["result"] == [DB]

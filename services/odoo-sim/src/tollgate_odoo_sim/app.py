@@ -41,19 +41,21 @@ async def not_found(request: Request) -> Response:
 
 def _routes(runtime: Runtime) -> list[BaseRoute]:
     post = ["POST"]
+    # Odoo's type='json' routes take any HTTP method; the Content-Type decides (400 otherwise).
+    json = _ALL_METHODS
     routes: list[BaseRoute] = [
         Route("/xmlrpc/2/{service}", xmlrpc.xmlrpc_2, methods=post),
         Route("/xmlrpc/{service}", xmlrpc.xmlrpc_1, methods=post),
-        Route("/jsonrpc", jsonrpc.jsonrpc, methods=post),
-        Route("/web/session/authenticate", web.authenticate, methods=post),
-        Route("/web/session/get_session_info", web.get_session_info, methods=post),
-        Route("/web/session/destroy", web.destroy, methods=post),
-        Route("/web/session/check", web.check, methods=post),
-        Route("/web/dataset/call_kw", web.call_kw, methods=post),
-        Route("/web/dataset/call_kw/{path:path}", web.call_kw, methods=post),
-        Route("/web/dataset/call_button", web.call_button, methods=post),
-        Route("/web/webclient/version_info", web.version_info, methods=post),
-        Route("/web/database/list", web.database_list, methods=post),
+        Route("/jsonrpc", jsonrpc.jsonrpc, methods=json),
+        Route("/web/session/authenticate", web.authenticate, methods=json),
+        Route("/web/session/get_session_info", web.get_session_info, methods=json),
+        Route("/web/session/destroy", web.destroy, methods=json),
+        Route("/web/session/check", web.check, methods=json),
+        Route("/web/dataset/call_kw", web.call_kw, methods=json),
+        Route("/web/dataset/call_kw/{path:path}", web.call_kw, methods=json),
+        Route("/web/dataset/call_button", web.call_button, methods=json),
+        Route("/web/webclient/version_info", web.version_info, methods=json),
+        Route("/web/database/list", web.database_list, methods=json),
         Route("/web/version", web.web_version, methods=["GET", "POST"]),
         Route("/web/health", web.web_health, methods=["GET", "HEAD"]),
         Route("/report/pdf/{report_name}/{docids}", web.report_pdf, methods=["GET"]),
