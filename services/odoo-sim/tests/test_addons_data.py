@@ -175,7 +175,18 @@ def test_scale_adds_partners_orders_and_invoices(version: str) -> None:
     own = demo("sale.order", "search_read", [], fields=["user_id"])
     assert {o["user_id"][0] for o in own if o["user_id"]} == {demo.uid}
     new = admin("sale.order", "create", {"partner_id": contacts[0]["id"]})
-    assert admin("sale.order", "read", [new], ["name"])[0]["name"] not in names
+    highest = max(int(name[1:]) for name in names)
+    assert admin("sale.order", "read", [new], ["name"])[0]["name"] == f"S{highest + 1:05d}"
+    draft = admin("account.move", "search", [("state", "=", "draft")], limit=1)
+    admin("account.move", "action_post", draft)
+    [posted] = admin("account.move", "read", draft, ["name", "sequence_prefix", "sequence_number"])
+    before = admin(
+        "account.move", "search_read",
+        [("sequence_prefix", "=", posted["sequence_prefix"]), ("id", "not in", draft)],
+        fields=["sequence_number"], order="sequence_number desc", limit=1,
+    )  # fmt: skip
+    assert posted["sequence_number"] == before[0]["sequence_number"] + 1
+    assert posted["name"] == f"{posted['sequence_prefix']}{posted['sequence_number']:05d}"
 
 
 def test_negative_scale_is_refused(seeded: OdooService) -> None:

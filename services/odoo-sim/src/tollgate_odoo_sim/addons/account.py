@@ -265,6 +265,8 @@ class AccountMove(Model):
         currency_field="currency_id",
     )
     posted_before = fields.Boolean(copy=False)
+    sequence_prefix = fields.Char(compute="_compute_split_sequence", store=True)
+    sequence_number = fields.Integer(compute="_compute_split_sequence", store=True)
 
     @api.depends(
         "move_type",
@@ -379,17 +381,30 @@ class AccountMove(Model):
         return True
 
     def _next_sequence_name(self, when: dt.date) -> str:
-        prefix = {"out_invoice": "INV", "out_refund": "RINV", "in_invoice": "BILL"}.get(
+        # Odoo numbers entries per journal and year ("INV/2026/00042") from the last number
+        # used with the same prefix (sequence_prefix / sequence_number).
+        code = {"out_invoice": "INV", "out_refund": "RINV", "in_invoice": "BILL"}.get(
             self.move_type, self.journal_id.code or "MISC"
         )
-        stem = f"{prefix}/{when.year}/"
-        taken = (
-            self.sudo()
-            .search([("name", "=like", f"{stem}%"), ("journal_id", "=", self.journal_id.id)])
-            .mapped("name")
+        prefix = f"{code}/{when.year}/"
+        last = self.sudo().search(
+            [("journal_id", "=", self.journal_id.id), ("sequence_prefix", "=", prefix)],
+            order="sequence_number desc",
+            limit=1,
         )
-        numbers = [int(name[len(stem) :]) for name in taken if name[len(stem) :].isdigit()]
-        return f"{stem}{max(numbers, default=0) + 1:05d}"
+        return f"{prefix}{(last.sequence_number or 0) + 1:05d}"
+
+    @api.depends("name")
+    def _compute_split_sequence(self) -> None:
+        for move in self:
+            name = move.name or ""
+            stem, _slash, number = name.rpartition("/")
+            if name != "/" and stem and number.isdigit():
+                move.sequence_prefix = f"{stem}/"
+                move.sequence_number = int(number)
+            else:
+                move.sequence_prefix = False
+                move.sequence_number = 0
 
     def _sync_payment_term_line(self) -> None:
         """Posting books the receivable: one payment-term line carrying what is still due."""

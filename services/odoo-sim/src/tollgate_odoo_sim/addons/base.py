@@ -8,7 +8,7 @@ import binascii
 import hashlib
 from typing import Any
 
-from tollgate_odoo_sim.exceptions import ValidationError
+from tollgate_odoo_sim.exceptions import UserError, ValidationError
 from tollgate_odoo_sim.orm import Model, api, fields
 from tollgate_odoo_sim.orm.credentials import set_password
 from tollgate_odoo_sim.versions import OdooVersion
@@ -620,6 +620,59 @@ class IrActionsReport(Model):
     multi = fields.Boolean(string="On Multiple Doc.")
 
 
+class IrSequence(Model):
+    _name = "ir.sequence"
+    _description = "Sequence"
+    _order = "name"
+
+    name = fields.Char(required=True)
+    code = fields.Char(string="Sequence Code")
+    implementation = fields.Selection(
+        [("standard", "Standard"), ("no_gap", "No gap")],
+        string="Implementation",
+        required=True,
+        default="standard",
+    )
+    active = fields.Boolean(default=True)
+    prefix = fields.Char(help="Prefix value of the record for the sequence")
+    suffix = fields.Char(help="Suffix value of the record for the sequence")
+    number_next = fields.Integer(string="Next Number", required=True, default=1)
+    number_increment = fields.Integer(string="Step", required=True, default=1)
+    padding = fields.Integer(string="Sequence Size", required=True, default=0)
+    company_id = fields.Many2one("res.company", string="Company")
+
+    @api.model
+    def next_by_code(self, sequence_code: str, sequence_date: Any = None) -> str | bool:
+        """The next value of the sequence with this code for the current company, or False."""
+        self.check_access_rights("read")
+        company = self.env.company.id
+        candidates = self.sudo().search(
+            [("code", "=", sequence_code), ("company_id", "in", [company, False])]
+        )
+        if not candidates:
+            return False
+        own = candidates.filtered(lambda seq: seq.company_id.id == company)
+        return str((own or candidates)[:1]._next(sequence_date))
+
+    def next_by_id(self, sequence_date: Any = None) -> str:
+        self.check_access_rights("read")
+        return str(self[:1].sudo()._next(sequence_date))
+
+    def _next(self, sequence_date: Any = None) -> str:
+        self.ensure_one()
+        when = fields.Date.to_date(sequence_date) if sequence_date else fields.Date.today()
+        number = self.number_next
+        self.write({"number_next": number + (self.number_increment or 1)})
+        values = {"year": f"{when:%Y}", "month": f"{when:%m}", "day": f"{when:%d}",
+                  "y": f"{when:%y}", "range_year": f"{when:%Y}"}  # fmt: skip
+        try:
+            prefix = (self.prefix or "") % values
+            suffix = (self.suffix or "") % values
+        except (KeyError, ValueError, TypeError):
+            raise UserError(f"Invalid prefix or suffix for sequence '{self.name}'") from None
+        return f"{prefix}{number:0{max(self.padding, 0)}d}{suffix}"
+
+
 class IrModelAccess(Model):
     _name = "ir.model.access"
     _description = "Model Access"
@@ -685,6 +738,7 @@ def models(version: OdooVersion) -> list[type[Model]]:
         IrModuleModule,
         IrAttachment,
         IrActionsReport,
+        IrSequence,
         IrModelAccess,
         IrRule,
     ]

@@ -186,6 +186,11 @@ class DemoLoader:
                     "currency_id": self.ref(f"base.{currency}"),
                 },
             )
+        self.rec(
+            "ir.sequence",
+            "sale.seq_sale_order",
+            {"name": "Sales Order", "code": "sale.order", "prefix": "S", "padding": 5},
+        )
         for xmlid, name, rounding, factor in UOMS:
             self.rec("uom.uom", xmlid, {"name": name, "rounding": rounding, "factor": factor})
         for xmlid, name, internal, sequence in (

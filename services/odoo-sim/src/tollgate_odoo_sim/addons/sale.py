@@ -188,16 +188,17 @@ class SaleOrder(Model):
 
     @api.model_create_multi
     def create(self, vals_list: list[dict[str, Any]]) -> Any:
+        sequences = self.env["ir.sequence"]
         for vals in vals_list:
             if vals.get("name", "New") == "New":
-                vals["name"] = self._next_order_name()
+                company = vals.get("company_id") or self.env.company.id
+                vals["name"] = (
+                    sequences.with_company(company).next_by_code(
+                        "sale.order", vals.get("date_order")
+                    )
+                    or "New"
+                )
         return super().create(vals_list)
-
-    def _next_order_name(self) -> str:
-        # Odoo draws "S00001"-style references from the sale.order sequence.
-        names = self.sudo().with_context(active_test=False).search([]).mapped("name")
-        numbers = [int(name[1:]) for name in names if name[:1] == "S" and name[1:].isdigit()]
-        return f"S{max(numbers, default=0) + 1:05d}"
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_draft_or_cancel(self) -> None:

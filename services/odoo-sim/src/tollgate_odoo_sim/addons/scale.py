@@ -131,6 +131,7 @@ def _orders(writer: BulkWriter, partners: list[int], count: int) -> None:
     tax_field = "tax_ids" if "tax_ids" in line_fields else "tax_id"
     uom_field = "product_uom_id" if "product_uom_id" in line_fields else "product_uom"
     first_number = _next_number(registry, "sale.order", "S")
+    _continue_sequence(writer, "sale.order", first_number + count)
     today = date.today()
     for index in range(count):
         state = ORDER_STATES[index % len(ORDER_STATES)]
@@ -208,6 +209,8 @@ def _invoices(writer: BulkWriter, partners: list[int], count: int) -> None:
             "account.move",
             {
                 "name": f"INV/{year}/{first_number + index:05d}" if posted else "/",
+                "sequence_prefix": f"INV/{year}/" if posted else False,
+                "sequence_number": first_number + index if posted else 0,
                 "state": "posted" if posted else "draft",
                 "move_type": "out_invoice",
                 "date": invoice_date,
@@ -264,6 +267,14 @@ def _invoices(writer: BulkWriter, partners: list[int], count: int) -> None:
                     "sequence": 20,
                 },
             )
+
+
+def _continue_sequence(writer: BulkWriter, code: str, number_next: int) -> None:
+    """Make the ir.sequence of *code* continue after the generated references."""
+    sequences = writer.registry.tables["ir.sequence"]
+    for sequence_id, row in sequences.rows.items():
+        if row.get("code") == code:
+            sequences.set_value(sequence_id, "number_next", number_next)
 
 
 def _next_number(registry: Registry, model: str, prefix: str) -> int:

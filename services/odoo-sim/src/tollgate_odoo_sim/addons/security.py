@@ -160,6 +160,8 @@ ACCESS: tuple[tuple[str, str | None, str], ...] = (
     ("ir.attachment", USER, "rwcu"),
     ("ir.actions.report", USER, "r"),
     ("ir.actions.report", SYSTEM, "rwcu"),
+    ("ir.sequence", USER, "r"),
+    ("ir.sequence", SYSTEM, "rwcu"),
     ("ir.model.access", USER, "r"),
     ("ir.model.access", SYSTEM, "rwcu"),
     ("ir.rule", USER, "r"),
