@@ -1,19 +1,46 @@
-"""Bearer tokens checked by auth over gRPC, with a short cache keyed by the token's hash.
+"""Who presents a bearer token: OAuth access tokens checked locally, everything else by auth.
 
-The SDK's ``TokenVerifier`` protocol verifies a token alone; Tollgate binds every token to one
-tenant's MCP URL (RFC 8707), so verification here takes the tenant and the resource too. Only a
-SHA-256 of the token is kept in memory, never the token itself.
+Access tokens are Ed25519-signed JWS (`tollgate_common.access_tokens`): the front checks the
+signature with keys fetched from auth over gRPC, the issuer and the RFC 8707 audience (the tenant's
+MCP URL), the expiry, the tenant's email allowlist, and a revocation view kept fresh by polling
+auth's revocation feed every second or so — no network hop on the hot path. If the feed cannot be
+read for a while the local answer is no longer trusted and auth is asked instead (fail safe).
+
+API keys, dev keys and tokens whose credential is kept in auth's store go to auth
+(``VerifyToken``); the answers are cached briefly by the token's hash, never the token itself.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from tollgate.v1 import auth_pb2, auth_pb2_grpc, common_pb2
+from tollgate_common.access_tokens import (
+    AccessTokenClaims,
+    InvalidAccessToken,
+    VerificationKey,
+    email_allowed,
+    looks_like_access_token,
+    token_key_id,
+    verify_access_token,
+)
 from tollgate_common.errors import ErrorCode, TollgateError, rpc_errors
+from tollgate_common.tenants import TenantRegistry
+
+logger = logging.getLogger(__name__)
+
+# Seconds between two looks at auth's signing keys, and the shortest gap when an unknown key id
+# forces an early look.
+KEYS_REFRESH_SECONDS = 60.0
+KEYS_MIN_GAP_SECONDS = 5.0
+
+_REFUSED = TollgateError(ErrorCode.UNAUTHENTICATED, "The token is not valid for this tenant.")
 
 
 def token_digest(tenant: str, token: str) -> str:
@@ -62,23 +89,147 @@ class PrincipalCache:
         while len(self._entries) > self.max_size:
             self._entries.popitem(last=False)
 
+    def drop_where(self, *, tenant: str, connection_id: str = "", subject: str = "") -> None:
+        for digest in [
+            digest
+            for digest, entry in self._entries.items()
+            if entry.principal.tenant == tenant
+            and (
+                (connection_id and entry.principal.connection_id == connection_id)
+                or (subject and entry.principal.subject == subject)
+            )
+        ]:
+            del self._entries[digest]
+
     def __len__(self) -> int:
         return len(self._entries)
 
 
+class RevocationView:
+    """Revoked connections and people, as read from auth's feed."""
+
+    def __init__(self) -> None:
+        self.connections: dict[tuple[str, str], float] = {}
+        self.subjects: dict[tuple[str, str], float] = {}
+        self.cursor = ""
+        self.synced_at: float | None = None  # time.monotonic() of the last good read
+        self.retention = 0.0
+
+    def add(self, item: auth_pb2.Revocation) -> None:
+        if item.connection_id:
+            self.connections[(item.tenant, item.connection_id)] = item.revoked_at
+        if item.subject:
+            self.subjects[(item.tenant, item.subject)] = item.revoked_at
+
+    def forget_before(self, moment: float) -> None:
+        for table in (self.connections, self.subjects):
+            for key in [key for key, at in table.items() if at < moment]:
+                del table[key]
+
+    def revokes(self, claims: AccessTokenClaims) -> bool:
+        for table, key in (
+            (self.connections, (claims.tenant, claims.connection_id)),
+            (self.subjects, (claims.tenant, claims.subject)),
+        ):
+            revoked_at = table.get(key)
+            if revoked_at is not None and claims.issued_at <= revoked_at:
+                return True
+        return False
+
+
 class AuthTokenVerifier:
-    """Asks auth who presents ``token`` at ``tenant``'s MCP URL ``resource``."""
+    """Asks itself, or auth, who presents ``token`` at ``tenant``'s MCP URL ``resource``."""
 
     def __init__(
-        self, stub: auth_pb2_grpc.AuthServiceAsyncStub, *, timeout: float, cache: PrincipalCache
+        self,
+        stub: auth_pb2_grpc.AuthServiceAsyncStub,
+        *,
+        timeout: float,
+        cache: PrincipalCache,
+        registry: TenantRegistry | None = None,
+        sync_interval: float = 1.0,
+        max_staleness: float = 10.0,
     ) -> None:
         self._stub = stub
         self._timeout = timeout
         self._cache = cache
+        self._registry = registry
+        self._sync_interval = sync_interval
+        self._max_staleness = max_staleness
+        self._keys: dict[str, VerificationKey] = {}
+        self._keys_fetched = -KEYS_REFRESH_SECONDS
+        self.issuer_base: str | None = None
+        self.revocations = RevocationView()
+        self._task: asyncio.Task[None] | None = None
 
+    # background refresh --------------------------------------------------------------------
+    async def start(self) -> None:
+        with contextlib.suppress(TollgateError):
+            await self.refresh_keys()
+        with contextlib.suppress(TollgateError):
+            await self.sync_revocations()
+        self._task = asyncio.create_task(self._run(), name="token-verifier-sync")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._sync_interval)
+            try:
+                await self.sync_revocations()
+                if time.monotonic() - self._keys_fetched > KEYS_REFRESH_SECONDS:
+                    await self.refresh_keys()
+            except TollgateError as error:
+                logger.warning(
+                    "cannot refresh token state from auth", extra={"error": error.message}
+                )
+
+    async def refresh_keys(self) -> None:
+        with rpc_errors("The authentication service"):
+            answer = await self._stub.GetTokenKeys(
+                auth_pb2.GetTokenKeysRequest(), timeout=self._timeout
+            )
+        self._keys = {
+            key.key_id: VerificationKey(key.key_id, key.public_key)
+            for key in answer.keys
+            if key.algorithm == "EdDSA"
+        }
+        self.issuer_base = answer.issuer_base
+        self._keys_fetched = time.monotonic()
+
+    async def sync_revocations(self) -> None:
+        view = self.revocations
+        with rpc_errors("The authentication service"):
+            answer = await self._stub.ListRevocations(
+                auth_pb2.ListRevocationsRequest(after=view.cursor), timeout=self._timeout
+            )
+        for item in answer.revocations:
+            view.add(item)
+            self._cache.drop_where(
+                tenant=item.tenant, connection_id=item.connection_id, subject=item.subject
+            )
+        view.cursor = answer.cursor
+        view.retention = answer.retention_seconds
+        view.forget_before(time.time() - answer.retention_seconds)
+        view.synced_at = time.monotonic()
+
+    def _fresh(self) -> bool:
+        synced = self.revocations.synced_at
+        return synced is not None and time.monotonic() - synced <= self._max_staleness
+
+    # verification --------------------------------------------------------------------------
     async def verify(self, token: str, *, tenant: str, resource: str) -> common_pb2.Principal:
         """The caller's principal; raises `TollgateError` (UNAUTHENTICATED when the token is
         not good for this tenant, UNAVAILABLE/DEADLINE_EXCEEDED when auth cannot answer)."""
+        if looks_like_access_token(token) and self._fresh() and self.issuer_base is not None:
+            principal = await self._verify_locally(token, tenant=tenant, resource=resource)
+            if principal is not None:
+                return principal
         digest = token_digest(tenant, token)
         cached = self._cache.get(digest)
         if cached is not None:
@@ -94,3 +245,44 @@ class AuthTokenVerifier:
             )
         self._cache.put(digest, principal, response.cache_ttl_seconds)
         return principal
+
+    async def _verify_locally(
+        self, token: str, *, tenant: str, resource: str
+    ) -> common_pb2.Principal | None:
+        """The principal, or None when only auth can tell (credential kept in its store)."""
+        try:
+            if token_key_id(token) not in self._keys and (
+                time.monotonic() - self._keys_fetched > KEYS_MIN_GAP_SECONDS
+            ):
+                await self.refresh_keys()
+            claims = verify_access_token(
+                token, self._keys, issuer=f"{self.issuer_base}/t/{tenant}", audience=resource
+            )
+        except InvalidAccessToken as error:
+            logger.info("token refused", extra={"tenant": tenant, "reason": str(error)})
+            raise _REFUSED from None
+        if claims.tenant != tenant or self.revocations.revokes(claims):
+            logger.info("token refused", extra={"tenant": tenant, "reason": "revoked"})
+            raise _REFUSED
+        config = self._registry.get(tenant) if self._registry is not None else None
+        if config is not None and not email_allowed(claims.email, config.access.allowed_emails):
+            logger.info("token refused", extra={"tenant": tenant, "reason": "not_allowed"})
+            raise _REFUSED
+        if claims.credential is None:
+            return None
+        return common_pb2.Principal(
+            tenant=tenant,
+            subject=claims.subject,
+            email=claims.email,
+            odoo_login=claims.odoo_login,
+            connection_id=claims.connection_id,
+            client_id=claims.client_id,
+            credential=claims.credential,
+            expires_at=claims.expires_at,
+        )
+
+    async def authorization_server(self, tenant: str) -> str:
+        """The issuer a tenant's tokens come from (for protected-resource metadata)."""
+        if self.issuer_base is None:
+            await self.refresh_keys()
+        return f"{self.issuer_base}/t/{tenant}"
