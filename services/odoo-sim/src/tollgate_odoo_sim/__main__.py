@@ -133,6 +133,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"tollgate-odoo-sim: cannot build the database: {exc}", file=sys.stderr)
         raise SystemExit(1) from exc
     app = create_app(service, Faults(fault_config))
+    logging.getLogger("tollgate_odoo_sim").info(
+        "simulating Odoo %s, database %r, faults %s",
+        args.odoo_version,
+        args.database,
+        fault_config,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off")
 
 
