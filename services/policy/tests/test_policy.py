@@ -24,7 +24,12 @@ from tollgate_policy.server import create_registry, create_server
 def tenants_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "tenants"
     directory.mkdir()
-    spec = parse_tenant_spec({"odoo": {"url": "https://acme.example", "database": "acme"}})
+    spec = parse_tenant_spec(
+        {
+            "odoo": {"url": "https://acme.example", "database": "acme"},
+            "policy": {"models": [{"model": "res.partner", "allow": ["read"]}]},
+        }
+    )
     config = compile_tenant(
         "acme", spec, endpoint_base="http://127.0.0.1:8000", worker_address="127.0.0.1:50061"
     )
@@ -158,7 +163,9 @@ async def test_record_outcome_writes_one_audit_record_without_contents(policy, c
     assert len(entries) == 1
     fields = dict(entries[0].fields)
     assert fields["tenant"] == "acme"
-    assert fields["subject"] == "demo@acme.example"
+    assert fields["user"] == "demo@acme.example"
+    assert fields["connection"] == "devkey:abc"
+    assert fields["client"] == "claude-code"
     assert fields["tool"] == "search_records"
     assert fields["model"] == "res.partner"
     assert fields["operation"] == "read"
@@ -180,10 +187,7 @@ async def test_denied_and_failed_outcomes_are_recorded_as_such(policy):
     )
     denied, failed = await policy.store.stream_range(audit_stream("acme"))
     assert (denied.fields["decision"], denied.fields["outcome"]) == ("deny", "denied")
-    assert (failed.fields["outcome"], failed.fields["error_reason"]) == (
-        "error",
-        "PERMISSION_DENIED",
-    )
+    assert failed.fields["outcome"] == "error:PERMISSION_DENIED"
 
 
 @pytest.mark.parametrize(
@@ -204,7 +208,7 @@ async def test_a_store_that_is_down_is_unavailable(policy, monkeypatch):
     async def down(*args, **kwargs):
         raise StoreUnavailable("redis is down")
 
-    monkeypatch.setattr(policy.store, "stream_append", down)
+    monkeypatch.setattr(policy.store, "stream_append_if_last", down)
     error = await error_of(policy.stub.RecordOutcome(outcome_request(), timeout=5))
     assert error.code is ErrorCode.UNAVAILABLE
 

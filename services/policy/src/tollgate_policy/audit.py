@@ -1,50 +1,161 @@
-"""The audit trail: one record per tool call in the tenant's audit stream, and one log line.
+"""The audit trail: one record per tool call, hash-chained, in the tenant's audit stream.
 
-A record says who did what and how it ended; it never holds arguments, record contents or
-credentials. The tamper-evident hash chain and querying come with the policy issue.
+A record says who did what and how it ended; it holds arguments only when the tenant turned on
+payload logging, and never a denied field's value or a credential. Each record carries the hash of
+the one before it (``prev_hash``) and its own (``hash``, over every other field), so deleting or
+editing a record breaks the chain (`AuditTrail.verify`). Several policy processes extend one chain
+without a lock: an append succeeds only if the stream's last entry is still the one hashed.
+Every record also leaves as a JSON log line and an OpenTelemetry log record.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
+from opentelemetry._logs import LogRecord, SeverityNumber, get_logger
 from tollgate.v1 import policy_pb2
 from tollgate_common.errors import ErrorCode, TollgateError
-from tollgate_common.stores import Store, StoreError
+from tollgate_common.stores import Store, StoreError, StreamEntry
+from tollgate_common.tenants.config import TenantConfig
+
+from tollgate_policy.rules import parse_arguments
 
 logger = logging.getLogger("tollgate.audit")
+_otel_logger = get_logger("tollgate.audit")
 
+GENESIS: Final = "0" * 64
+CHAIN_FIELDS: Final = ("prev_hash", "hash")
+# The record's fields, in order (payload only with payload logging).
+FIELDS: Final = (
+    "time",
+    "tenant",
+    "user",
+    "connection",
+    "client",
+    "tool",
+    "model",
+    "operation",
+    "record_count",
+    "decision",
+    "outcome",
+    "duration_ms",
+    "trace_id",
+)
 _DECISION_BY_OUTCOME: Final = {
     policy_pb2.OUTCOME_DENIED: "deny",
     policy_pb2.OUTCOME_APPROVAL_REQUIRED: "approval_required",
 }
+_APPEND_ATTEMPTS: Final = 50
+_PAGE: Final = 1000
 
 
 def audit_stream(tenant: str) -> str:
     return f"audit:{tenant}"
 
 
-def audit_fields(request: policy_pb2.RecordOutcomeRequest) -> dict[str, str]:
+def _without(value: Any, denied: frozenset[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _without(v, denied) for k, v in value.items() if k not in denied}
+    if isinstance(value, list):
+        kept = []
+        for item in value:
+            # A domain term on a denied field is dropped whole (its value would leak).
+            if (
+                isinstance(item, list)
+                and item
+                and isinstance(item[0], str)
+                and item[0].split(".", 1)[0] in denied
+            ):
+                continue
+            kept.append(_without(item, denied))
+        return kept
+    return value
+
+
+def audit_fields(
+    request: policy_pb2.RecordOutcomeRequest,
+    config: TenantConfig,
+    denied_fields: Iterable[str] = (),
+) -> dict[str, str]:
     principal, call = request.principal, request.call
-    return {
+    outcome = policy_pb2.Outcome.Name(request.outcome).removeprefix("OUTCOME_").lower()
+    if request.error_reason and request.outcome == policy_pb2.OUTCOME_ERROR:
+        outcome = f"error:{request.error_reason}"
+    fields = {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "tenant": principal.tenant,
-        "subject": principal.subject,
-        "connection_id": principal.connection_id,
-        "client_id": principal.client_id,
+        "user": principal.subject,
+        "connection": principal.connection_id,
+        "client": principal.client_id,
         "tool": call.tool,
         "model": call.model,
         "operation": call.operation,
         "record_count": str(request.record_count),
-        "decision_id": request.decision_id,
         "decision": _DECISION_BY_OUTCOME.get(request.outcome, "allow"),
-        "outcome": policy_pb2.Outcome.Name(request.outcome).removeprefix("OUTCOME_").lower(),
-        "error_reason": request.error_reason,
+        "outcome": outcome,
         "duration_ms": f"{request.duration_ms:.3f}",
         "trace_id": request.trace_id,
     }
+    if config.policy.audit.payload_logging:
+        arguments = _without(parse_arguments(call.arguments_json), frozenset(denied_fields))
+        fields["payload"] = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
+    return fields
+
+
+def record_hash(fields: Mapping[str, str]) -> str:
+    """The hash of a record: every field but ``hash`` itself, canonically serialised."""
+    body = {k: v for k, v in fields.items() if k != "hash"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _next_id(entry_id: str) -> str:
+    ms, _, seq = entry_id.partition("-")
+    return f"{ms}-{int(seq or 0) + 1}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    intact: bool
+    records: int
+    broken_at: str = ""
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    user: str = ""
+    tool: str = ""
+    model: str = ""
+    decision: str = ""
+    since: float = 0.0
+    until: float = 0.0
+    limit: int = 1000
+
+    def matches(self, fields: Mapping[str, str]) -> bool:
+        return all(
+            not wanted or fields.get(name) == wanted
+            for name, wanted in (
+                ("user", self.user),
+                ("tool", self.tool),
+                ("model", self.model),
+                ("decision", self.decision),
+            )
+        )
+
+
+def _unavailable() -> TollgateError:
+    return TollgateError(
+        ErrorCode.UNAVAILABLE,
+        "The audit trail is unavailable.",
+        hint="Try again in a moment; if it keeps happening, ask an administrator.",
+    )
 
 
 class AuditTrail:
@@ -52,19 +163,73 @@ class AuditTrail:
         self._store = store
         self._max_length = max_length
 
-    async def record(self, request: policy_pb2.RecordOutcomeRequest) -> str:
-        """Append the outcome to the tenant's stream; returns the record's id."""
-        fields = audit_fields(request)
+    async def record(
+        self,
+        request: policy_pb2.RecordOutcomeRequest,
+        config: TenantConfig,
+        denied_fields: Iterable[str] = (),
+    ) -> str:
+        """Append the outcome to the tenant's chain; returns the record's id."""
+        fields = audit_fields(request, config, denied_fields)
+        max_length = min(self._max_length, config.policy.audit.max_records)
+        stream = audit_stream(config.name)
         try:
-            record_id = await self._store.stream_append(
-                audit_stream(request.principal.tenant), fields, max_length=self._max_length
-            )
+            for _attempt in range(_APPEND_ATTEMPTS):
+                last = await self._store.stream_last(stream)
+                chained = {**fields, "prev_hash": last.fields.get("hash", "") if last else GENESIS}
+                chained["hash"] = record_hash(chained)
+                record_id = await self._store.stream_append_if_last(
+                    stream, chained, last_id=last.id if last else None, max_length=max_length
+                )
+                if record_id is not None:
+                    break
+            else:
+                raise StoreError("the audit chain stayed contended")
         except StoreError:
             logger.error("audit record not stored", extra={"audit": fields})
-            raise TollgateError(
-                ErrorCode.UNAVAILABLE,
-                "The audit trail is unavailable.",
-                hint="Try again in a moment; if it keeps happening, ask an administrator.",
-            ) from None
-        logger.info("audit", extra={"audit": {"id": record_id, **fields}})
+            raise _unavailable() from None
+        logger.info("audit", extra={"audit": {"id": record_id, **chained}})
+        _otel_logger.emit(
+            LogRecord(
+                severity_number=SeverityNumber.INFO,
+                severity_text="INFO",
+                body="audit",
+                attributes={f"tollgate.audit.{k}": v for k, v in chained.items()}
+                | {"tollgate.audit.id": record_id},
+            )
+        )
         return record_id
+
+    async def _entries(self, tenant: str, start: str = "-", end: str = "+") -> list[StreamEntry]:
+        stream = audit_stream(tenant)
+        found: list[StreamEntry] = []
+        try:
+            while True:
+                page = await self._store.stream_range(stream, start=start, end=end, count=_PAGE)
+                found.extend(page)
+                if len(page) < _PAGE:
+                    return found
+                start = _next_id(page[-1].id)
+        except StoreError:
+            raise _unavailable() from None
+
+    async def query(self, tenant: str, query: AuditQuery) -> list[StreamEntry]:
+        start = str(int(query.since * 1000)) if query.since else "-"
+        end = str(int(query.until * 1000)) if query.until else "+"
+        matching = [e for e in await self._entries(tenant, start, end) if query.matches(e.fields)]
+        return matching[-query.limit :] if query.limit > 0 else matching
+
+    async def verify(self, tenant: str) -> ChainReport:
+        entries = await self._entries(tenant)
+        previous: str | None = None
+        for entry in entries:
+            fields = entry.fields
+            if fields.get("hash") != record_hash(fields):
+                return ChainReport(False, len(entries), entry.id, "record was edited")
+            # The first record kept may point at one dropped by retention: its link is trusted.
+            if previous is not None and fields.get("prev_hash") != previous:
+                return ChainReport(
+                    False, len(entries), entry.id, "the record before it was deleted or replaced"
+                )
+            previous = fields.get("hash", "")
+        return ChainReport(True, len(entries))

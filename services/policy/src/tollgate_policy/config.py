@@ -27,6 +27,12 @@ class Settings(GrpcServerSettings):
         default=100_000, ge=1, description="Audit records kept per tenant (oldest dropped)."
     )
 
+    approvals_url: str = Field(
+        default="",
+        description="The approver page, told to requesters; '{tenant}' is replaced "
+        "(e.g. https://auth.example.com/t/{tenant}/approvals).",
+    )
+
     @field_validator("tenants_dir")
     @classmethod
     def _check_dir(cls, value: Path) -> Path:

@@ -27,7 +27,8 @@ def create_registry(settings: Settings) -> TenantRegistry:
 
 def create_server(settings: Settings, registry: TenantRegistry, store: Store) -> GrpcServer:
     servicer = PolicyServicer(
-        Decider(registry), AuditTrail(store, max_length=settings.audit_max_length)
+        Decider(registry, store, approvals_url=settings.approvals_url),
+        AuditTrail(store, max_length=settings.audit_max_length),
     )
     return GrpcServer.from_settings(
         settings,

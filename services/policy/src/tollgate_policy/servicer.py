@@ -7,11 +7,25 @@ from typing import Any
 import grpc
 from tollgate.v1 import policy_pb2, policy_pb2_grpc
 from tollgate_common.errors import ErrorCode, TollgateError
+from tollgate_common.stores import StoreError
+from tollgate_common.tenants.config import TenantConfig
 
-from tollgate_policy.audit import AuditTrail
+from tollgate_policy.approvals import email_matches
+from tollgate_policy.audit import AuditQuery, AuditTrail
 from tollgate_policy.decisions import Decider
 
 Context = grpc.aio.ServicerContext[Any, Any]
+
+_MAX_QUERY = 100_000
+
+
+def _store_error() -> TollgateError:
+    return TollgateError(
+        ErrorCode.UNAVAILABLE,
+        "The policy store is unavailable.",
+        hint="Try again in a few seconds.",
+        retry_after=2.0,
+    )
 
 
 class PolicyServicer(policy_pb2_grpc.PolicyServiceServicer):
@@ -19,10 +33,18 @@ class PolicyServicer(policy_pb2_grpc.PolicyServiceServicer):
         self.decider = decider
         self.audit = audit
 
+    def _tenant(self, name: str) -> TenantConfig:
+        return self.decider.tenant(name)
+
     async def Authorize(
         self, request: policy_pb2.AuthorizeRequest, context: Context
     ) -> policy_pb2.AuthorizeResponse:
-        return self.decider.authorize(request)
+        return await self.decider.authorize(request)
+
+    async def Explain(
+        self, request: policy_pb2.AuthorizeRequest, context: Context
+    ) -> policy_pb2.ExplainResponse:
+        return self.decider.explain(request)
 
     async def FilterTools(
         self, request: policy_pb2.FilterToolsRequest, context: Context
@@ -32,7 +54,7 @@ class PolicyServicer(policy_pb2_grpc.PolicyServiceServicer):
     async def RecordOutcome(
         self, request: policy_pb2.RecordOutcomeRequest, context: Context
     ) -> policy_pb2.RecordOutcomeResponse:
-        self.decider.tenant_of(request.principal)
+        config = self.decider.tenant_of(request.principal)
         if not request.decision_id:
             raise TollgateError(
                 ErrorCode.INVALID_ARGUMENT, "The outcome names no decision.", field="decision_id"
@@ -41,5 +63,90 @@ class PolicyServicer(policy_pb2_grpc.PolicyServiceServicer):
             raise TollgateError(
                 ErrorCode.INVALID_ARGUMENT, "The outcome is not given.", field="outcome"
             )
-        await self.audit.record(request)
+        denied = self.decider.policy_of(config).denied_fields(request.call.model)
+        await self.audit.record(request, config, denied)
         return policy_pb2.RecordOutcomeResponse()
+
+    # -- approvals ----------------------------------------------------------------------------
+    async def ListApprovals(
+        self, request: policy_pb2.ListApprovalsRequest, context: Context
+    ) -> policy_pb2.ListApprovalsResponse:
+        config = self._tenant(request.tenant)
+        book = self.decider.approvals
+        found = []
+        try:
+            for approval in await book.list(config.name):
+                if request.approver_email and not any(
+                    email_matches(p, request.approver_email.lower()) for p in approval.approvers
+                ):
+                    continue
+                message = await book.to_proto(approval)
+                if request.include_decided or message.state == policy_pb2.APPROVAL_STATE_PENDING:
+                    found.append(message)
+        except StoreError:
+            raise _store_error() from None
+        return policy_pb2.ListApprovalsResponse(approvals=found)
+
+    async def GetApproval(
+        self, request: policy_pb2.GetApprovalRequest, context: Context
+    ) -> policy_pb2.Approval:
+        config = self._tenant(request.tenant)
+        try:
+            approval = await self.decider.approvals.load(config.name, request.approval_id)
+            if approval is None:
+                raise TollgateError(
+                    ErrorCode.NOT_FOUND,
+                    f"There is no approval request {request.approval_id!r}.",
+                    field="approval_id",
+                )
+            return await self.decider.approvals.to_proto(approval)
+        except StoreError:
+            raise _store_error() from None
+
+    async def DecideApproval(
+        self, request: policy_pb2.DecideApprovalRequest, context: Context
+    ) -> policy_pb2.Approval:
+        config = self._tenant(request.tenant)
+        book = self.decider.approvals
+        try:
+            approval = await book.decide(
+                config.name,
+                request.approval_id,
+                request.approver_email,
+                approve=request.approve,
+                comment=request.comment,
+            )
+            return await book.to_proto(approval)
+        except StoreError:
+            raise _store_error() from None
+
+    # -- audit --------------------------------------------------------------------------------
+    async def QueryAudit(
+        self, request: policy_pb2.QueryAuditRequest, context: Context
+    ) -> policy_pb2.QueryAuditResponse:
+        config = self._tenant(request.tenant)
+        query = AuditQuery(
+            user=request.user,
+            tool=request.tool,
+            model=request.model,
+            decision=request.decision,
+            since=request.since,
+            until=request.until,
+            limit=min(request.limit or 1000, _MAX_QUERY),
+        )
+        entries = await self.audit.query(config.name, query)
+        return policy_pb2.QueryAuditResponse(
+            records=[policy_pb2.AuditRecord(id=e.id, fields=dict(e.fields)) for e in entries]
+        )
+
+    async def VerifyAudit(
+        self, request: policy_pb2.VerifyAuditRequest, context: Context
+    ) -> policy_pb2.VerifyAuditResponse:
+        config = self._tenant(request.tenant)
+        report = await self.audit.verify(config.name)
+        return policy_pb2.VerifyAuditResponse(
+            intact=report.intact,
+            records=report.records,
+            broken_at=report.broken_at,
+            problem=report.problem,
+        )
