@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from tollgate_odoo_sim.exceptions import UserError
@@ -100,9 +99,11 @@ class CrmLead(Model):
     automated_probability = fields.Float(string="Automated Probability", digits=(16, 2))
     date_deadline = fields.Date(string="Expected Closing")
     date_closed = fields.Datetime(string="Closed Date", readonly=True, copy=False)
-    date_open = fields.Datetime(string="Assignment Date", default=lambda self: datetime.now())
+    date_open = fields.Datetime(
+        string="Assignment Date", default=lambda self: fields.Datetime.now()
+    )
     date_last_stage_update = fields.Datetime(
-        string="Last Stage Update", default=lambda self: datetime.now()
+        string="Last Stage Update", default=lambda self: fields.Datetime.now()
     )
     lost_reason_id = fields.Many2one("crm.lost.reason", string="Lost Reason", index=True)
     color = fields.Integer(string="Color Index", default=0)
@@ -124,7 +125,7 @@ class CrmLead(Model):
             {
                 "stage_id": won_stage.id,
                 "probability": 100.0,
-                "date_closed": datetime.now(),
+                "date_closed": fields.Datetime.now(),
                 "lost_reason_id": False,
             }
         )
@@ -135,7 +136,7 @@ class CrmLead(Model):
         values: dict[str, Any] = {
             "active": False,
             "probability": 0.0,
-            "date_closed": datetime.now(),
+            "date_closed": fields.Datetime.now(),
         }
         values.update(additional_values)
         self.write(values)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from tollgate_odoo_sim.exceptions import UserError
@@ -51,7 +51,7 @@ class SaleOrder(Model):
     )
     locked = fields.Boolean(default=False, copy=False, help="Locked orders cannot be modified.")
     date_order = fields.Datetime(
-        string="Order Date", required=True, copy=False, default=lambda self: datetime.now()
+        string="Order Date", required=True, copy=False, default=lambda self: fields.Datetime.now()
     )
     validity_date = fields.Date(
         string="Expiration",
@@ -217,7 +217,7 @@ class SaleOrder(Model):
                 "The following orders are not in a state requiring confirmation: "
                 + ", ".join(self.mapped("display_name"))
             )
-        self.write({"state": "sale", "date_order": datetime.now()})
+        self.write({"state": "sale", "date_order": fields.Datetime.now()})
         return True
 
     def action_quotation_sent(self) -> bool:
