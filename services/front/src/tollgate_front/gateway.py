@@ -23,7 +23,7 @@ from tollgate_front.caller import Caller
 
 logger = logging.getLogger(__name__)
 
-_DENIALS: Mapping[int, tuple[ErrorCode, int]] = {
+_DENIALS: Mapping[policy_pb2.Decision.ValueType, tuple[ErrorCode, policy_pb2.Outcome.ValueType]] = {
     policy_pb2.DECISION_DENY: (ErrorCode.POLICY_DENIED, policy_pb2.OUTCOME_DENIED),
     policy_pb2.DECISION_APPROVAL_REQUIRED: (
         ErrorCode.APPROVAL_REQUIRED,
@@ -111,7 +111,7 @@ class ToolGateway:
         caller: Caller,
         call: common_pb2.ToolCall,
         decision_id: str,
-        outcome: int,
+        outcome: policy_pb2.Outcome.ValueType,
         trace_id: str,
         started: float,
         error: ErrorCode | None = None,
@@ -122,7 +122,7 @@ class ToolGateway:
             decision_id=decision_id,
             principal=caller.principal,
             call=call,
-            outcome=outcome,  # type: ignore[arg-type]
+            outcome=outcome,
             error_reason=error.value if error is not None else "",
             record_count=record_count,
             duration_ms=(time.perf_counter() - started) * 1000,
