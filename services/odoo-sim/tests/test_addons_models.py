@@ -39,6 +39,8 @@ def _fields(version: str, model: str, *names: str) -> dict[str, dict[str, object
         ("sale.order.line", "tax_ids", ("19.0",)),
         ("account.account", "company_id", ("17.0",)),
         ("account.account", "company_ids", ("18.0", "19.0")),
+        ("res.users", "all_group_ids", ("19.0",)),
+        ("res.groups", "all_user_ids", ("19.0",)),
     ],
 )
 def test_fields_that_differ_between_versions(

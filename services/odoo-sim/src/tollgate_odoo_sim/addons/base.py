@@ -130,6 +130,7 @@ class ResPartner(Model):
     _description = "Contact"
     _order = "complete_name ASC, id DESC"
     _rec_name = "complete_name"
+    _rec_names_search = ("complete_name", "email", "ref", "vat")
     _parent_name = "parent_id"
 
     name = fields.Char(index=True)
@@ -296,6 +297,17 @@ class ResGroups(Model):
     # Odoo 19 renamed the group's members from ``users`` to ``user_ids``.
     users = fields.Many2many("res.users", string="Users", until=18)
     user_ids = fields.Many2many("res.users", string="Users", since=19)
+    all_user_ids = fields.Many2many(
+        "res.users",
+        string="Users and implied users",
+        compute="_compute_all_user_ids",
+        since=19,
+    )
+
+    def _compute_all_user_ids(self) -> None:
+        users = self.env["res.users"].sudo().with_context(active_test=False).search([])
+        for group in self:
+            group.all_user_ids = users.filtered(lambda user: group in user._group_closure())
 
     @api.depends("name", "category_id.name")
     def _compute_full_name(self) -> None:
@@ -347,6 +359,12 @@ class ResUsers(Model):
     group_ids = fields.Many2many(
         "res.groups", string="Groups", since=19, default=lambda self: self._default_groups()
     )
+    all_group_ids = fields.Many2many(
+        "res.groups",
+        string="Groups and implied groups",
+        compute="_compute_all_group_ids",
+        since=19,
+    )
     lang = fields.Selection(related="partner_id.lang", readonly=False)
     tz = fields.Selection(related="partner_id.tz", readonly=False)
     signature = fields.Html(string="Email Signature")
@@ -397,6 +415,10 @@ class ResUsers(Model):
             )
             if same:
                 raise ValidationError("You can not have two users with the same login!")
+
+    def _compute_all_group_ids(self) -> None:
+        for user in self:
+            user.all_group_ids = user._group_closure()
 
     def _groups_field(self) -> str:
         return "group_ids" if "group_ids" in self._fields else "groups_id"
