@@ -306,8 +306,10 @@ class ResGroups(Model):
 
     def _compute_all_user_ids(self) -> None:
         users = self.env["res.users"].sudo().with_context(active_test=False).search([])
+        closures = {user.id: set(user._group_closure().ids) for user in users}
         for group in self:
-            group.all_user_ids = users.filtered(lambda user: group in user._group_closure())
+            members = [uid for uid, group_ids in closures.items() if group.id in group_ids]
+            group.all_user_ids = users.browse(members)
 
     @api.depends("name", "category_id.name")
     def _compute_full_name(self) -> None:
