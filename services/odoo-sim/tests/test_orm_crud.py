@@ -235,3 +235,11 @@ def test_models_inherit_abstract_mixins(world: World) -> None:
     tag = world.env(world.admin)["test.tag"].create({"name": "blue"})
     assert tag.label == "plain"
     assert tag.describe() == "plain:blue"
+
+
+def test_float_digits_round_half_up_on_write() -> None:
+    from tollgate_odoo_sim.orm.fields import round_half_up
+
+    assert round_half_up(2.675, 2) == 2.68
+    assert round_half_up(-1.005, 2) == -1.01
+    assert round_half_up(2.5, 0) == 3.0

@@ -8,6 +8,7 @@ attributes, exactly like re-declaring a field in Odoo merges its arguments.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -257,6 +258,15 @@ class Integer(Field):
         return value or 0
 
 
+def round_half_up(value: float, precision_digits: int) -> float:
+    """Odoo's ``float_round`` (HALF-UP, with a one-ulp nudge so 2.675 rounds to 2.68)."""
+    factor = float(10**precision_digits)
+    normalized = value * factor
+    if normalized:
+        normalized += math.copysign(2 ** (math.log2(abs(normalized)) - 52), normalized)
+    return math.copysign(math.floor(abs(normalized) + 0.5), normalized) / factor
+
+
 class Float(Field):
     type = "float"
     default_aggregator = "sum"
@@ -272,7 +282,10 @@ class Float(Field):
     def convert_to_write(self, value: Any, model: Model) -> Any:
         if value is None or value is False:
             return 0.0
-        return float(value)
+        value = float(value)
+        if isinstance(self.digits, tuple | list) and len(self.digits) == 2:
+            return round_half_up(value, int(self.digits[1]))
+        return value
 
     def convert_to_read(self, value: Any, model: Model) -> Any:
         return float(value or 0.0)
