@@ -244,9 +244,7 @@ class OdooService:
         func = self._public_method(records, method)
         args = list(args or [])
         kwargs = dict(kwargs or {})
-        context = kwargs.pop("context", None)
-        if context is None and args and self._takes_context_last(func, args):
-            context = args.pop()
+        context = kwargs.pop("context", None)  # Odoo's split_context: keyword only
         if context is not None and not isinstance(context, Mapping):
             raise ValueError("context must be a dictionary")
         records = records.with_context(dict(context or {}))
@@ -273,15 +271,6 @@ class OdooService:
                     # Odoo 17's copy() is @api.returns('self', lambda value: value.id)
                     return result.id
         return serialize(result)
-
-    @staticmethod
-    def _takes_context_last(func: Any, args: list[Any]) -> bool:
-        # Odoo's split_context: a trailing positional ``context`` argument is recognised by name.
-        try:
-            parameters = list(inspect.signature(func).parameters)
-        except (TypeError, ValueError):
-            return False
-        return "context" in parameters and len(args) == parameters.index("context")
 
     @_serialized
     def call_json2(self, db: str, uid: int, model: str, method: str, params: dict[str, Any]) -> Any:
