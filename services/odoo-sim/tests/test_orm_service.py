@@ -295,3 +295,20 @@ def test_name_get_exists_only_on_17() -> None:
     missing = r"The method 'test\.partner\.name_get' does not exist"
     with pytest.raises(AttributeError, match=missing):
         new.execute_kw("odoo", world18.admin, "test.partner", "name_get", [[1]], {})
+
+
+def test_default_get_parameter_names_and_search_fetch_privacy() -> None:
+    old, world = _service("17.0")
+    assert old.execute_kw(
+        "odoo", world.admin, "test.partner", "default_get", [], {"fields_list": ["kind"]}
+    ) == {"kind": "person"}
+    assert (
+        old.execute_kw("odoo", world.admin, "test.partner", "search_fetch", [[], ["name"]], {})
+        == []
+    )
+    new, world19 = _service("19.0")
+    assert new.call_json2(
+        "odoo", world19.admin, "test.partner", "default_get", {"fields": ["kind"]}
+    ) == {"kind": "person"}
+    with pytest.raises(AccessError, match="Private methods"):
+        new.call_json2("odoo", world19.admin, "test.partner", "search_fetch", {"domain": []})

@@ -33,6 +33,9 @@ _VERSIONED_METHODS: dict[str, Any] = {
     "has_access": lambda major: major >= 18,
 }
 
+#: public-looking methods that Odoo marks @api.private from some major version on
+_PRIVATE_SINCE: dict[str, int] = {"search_fetch": 18}
+
 #: Model attributes that are recordset plumbing, never RPC methods
 _NOT_METHODS = frozenset(
     {
@@ -215,6 +218,11 @@ class OdooService:
             if major < 18:
                 raise AttributeError(f"type object '{records._name}' has no attribute '{name}'")
             raise AttributeError(f"The method '{records._name}.{name}' does not exist")
+        private_since = _PRIVATE_SINCE.get(name)
+        if private_since is not None and major >= private_since:
+            raise AccessError(
+                f"Private methods (such as '{records._name}.{name}') cannot be called remotely."
+            )
         for klass in cls.__mro__:
             if getattr(klass.__dict__.get(name), "_api_private", False):
                 raise AccessError(

@@ -327,10 +327,16 @@ class Model:
         return [record.id, record.display_name]
 
     @api.model
-    def default_get(self, fields_list: Sequence[str]) -> dict[str, Any]:
+    def default_get(
+        self, fields_list: Sequence[str] | None = None, fields: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """``fields_list`` up to Odoo 18, ``fields`` from 19 (JSON-2 names it so)."""
         from .crud import default_get
 
-        return default_get(self, fields_list)
+        names = fields_list if fields_list is not None else fields
+        if names is None:
+            raise TypeError("default_get() missing 1 required positional argument: 'fields'")
+        return default_get(self, names)
 
     @api.model_create_multi
     def create(self, vals_list: list[dict[str, Any]]) -> Any:
