@@ -255,6 +255,34 @@ def test_order_addresses_default_to_the_customer_and_keep_a_chosen_one(
     assert row["partner_shipping_id"][0] == contact
 
 
+def test_copies_are_fresh_drafts_with_their_own_numbers(
+    service: OdooService, admin: Caller
+) -> None:
+    paid = ref(service, "sale.sale_order_1")
+    [order_copy] = admin("sale.order", "copy", [paid])
+    [row] = admin("sale.order", "read", [order_copy], ["name", "state", "order_line"])
+    assert row["state"] == "draft"
+    assert row["name"] != "S00001"
+    assert len(row["order_line"]) == 2
+    invoice = admin("account.move", "search", [("payment_state", "=", "paid")], limit=1)
+    [copy_id] = admin("account.move", "copy", invoice)
+    fields = ["name", "state", "amount_total", "amount_residual", "payment_state"]
+    [draft] = admin("account.move", "read", [copy_id], fields)
+    assert (draft["name"], draft["state"]) == ("/", "draft")
+    assert draft["amount_residual"] == draft["amount_total"]
+    admin("account.move", "action_post", [copy_id])
+    [posted] = admin("account.move", "read", [copy_id], fields)
+    assert posted["payment_state"] == "not_paid"
+    assert posted["amount_residual"] == posted["amount_total"]
+    partner = ref(service, "base.res_partner_12")
+    [partner_copy] = admin("res.partner", "copy", [partner])
+    assert admin("res.partner", "read", [partner_copy], ["name"])[0]["name"] == (
+        "Azure Interior (copy)"
+    )
+    [named] = admin("res.partner", "copy", [partner], {"name": "Azure West"})
+    assert admin("res.partner", "read", [named], ["name"])[0]["name"] == "Azure West"
+
+
 def test_win_and_lose_a_lead(service: OdooService, demo: Caller) -> None:
     lead = ref(service, "crm.crm_case_5")
     assert demo("crm.lead", "action_set_won", [lead]) is True

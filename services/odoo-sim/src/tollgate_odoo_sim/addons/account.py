@@ -282,7 +282,8 @@ class AccountMove(Model):
             untaxed = round(sum(products.mapped("price_subtotal")), 2)
             total = round(sum(products.mapped("price_total")), 2)
             terms = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
-            residual = round(sum(terms.mapped("amount_residual")), 2) if terms else total
+            posted = move.state == "posted" and terms
+            residual = round(sum(terms.mapped("amount_residual")), 2) if posted else total
             sign = -1 if move.move_type in ("out_refund", "in_invoice", "in_receipt") else 1
             move.amount_untaxed = untaxed
             move.amount_tax = round(total - untaxed, 2)
@@ -410,9 +411,8 @@ class AccountMove(Model):
         """Posting books the receivable: one payment-term line carrying what is still due."""
         if self.move_type not in INVOICE_TYPES:
             return
-        terms = self.line_ids.filtered(lambda line: line.display_type == "payment_term")
-        if terms:
-            return
+        # rebuilt on every posting: a draft has nothing reconciled (button_draft refuses it)
+        self.line_ids.filtered(lambda line: line.display_type == "payment_term").sudo().unlink()
         total = self.amount_total
         self.env["account.move.line"].sudo().create(
             {
@@ -500,7 +500,7 @@ class AccountMoveLine(Model):
     )
     company_currency_id = fields.Many2one("res.currency", related="move_id.company_id.currency_id")
     amount_residual = fields.Monetary(
-        string="Residual Amount", currency_field="company_currency_id"
+        string="Residual Amount", currency_field="company_currency_id", copy=False
     )
     reconciled = fields.Boolean(compute="_compute_reconciled", store=True)
     date_maturity = fields.Date(string="Due Date", index=True)

@@ -13,6 +13,16 @@ from tollgate_odoo_sim.orm import Model, api, fields
 from tollgate_odoo_sim.orm.credentials import set_password
 from tollgate_odoo_sim.versions import OdooVersion
 
+
+def copy_named(records: Any, vals_list: list[dict[str, Any]], default: Any) -> list[dict[str, Any]]:
+    """Name duplicates "<name> (copy)" unless the caller chose a name, as Odoo does for the
+    models whose copies would otherwise be indistinguishable."""
+    if not (default and "name" in default):
+        for record, vals in zip(records, vals_list, strict=True):
+            vals["name"] = f"{record.name} (copy)"
+    return vals_list
+
+
 ADDRESS_TYPES = [
     ("contact", "Contact"),
     ("invoice", "Invoice Address"),
@@ -205,6 +215,9 @@ class ResPartner(Model):
     employee = fields.Boolean(help="Check this box if this contact is an Employee.")
     barcode = fields.Char(copy=False)
 
+    def copy_data(self, default: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return copy_named(self, super().copy_data(default), default)
+
     @api.depends("name", "is_company", "parent_id.name", "type")
     def _compute_complete_name(self) -> None:
         for partner in self:
@@ -310,6 +323,9 @@ class ResGroups(Model):
         for group in self:
             members = [uid for uid, group_ids in closures.items() if group.id in group_ids]
             group.all_user_ids = users.browse(members)
+
+    def copy_data(self, default: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return copy_named(self, super().copy_data(default), default)
 
     @api.depends("name", "category_id.name")
     def _compute_full_name(self) -> None:

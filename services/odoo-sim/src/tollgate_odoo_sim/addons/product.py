@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tollgate_odoo_sim.orm import Model, api, fields
 from tollgate_odoo_sim.versions import OdooVersion
+
+from .base import copy_named
 
 
 class UomUom(Model):
@@ -88,6 +92,9 @@ class ProductTemplate(Model):
     product_variant_count = fields.Integer(
         string="# Product Variants", compute="_compute_product_variant_id"
     )
+
+    def copy_data(self, default: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return copy_named(self, super().copy_data(default), default)
 
     @api.depends("product_variant_ids")
     def _compute_product_variant_id(self) -> None:

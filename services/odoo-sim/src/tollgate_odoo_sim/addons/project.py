@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tollgate_odoo_sim.orm import Model, api, fields
 from tollgate_odoo_sim.versions import OdooVersion
+
+from .base import copy_named
 
 TASK_STATES = [
     ("01_in_progress", "In Progress"),
@@ -91,6 +95,9 @@ class ProjectProject(Model):
     last_update_status = fields.Selection(
         PROJECT_STATUSES, string="Status", default="to_define", required=True
     )
+
+    def copy_data(self, default: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return copy_named(self, super().copy_data(default), default)
 
     @api.depends("task_ids.active")
     def _compute_task_count(self) -> None:
