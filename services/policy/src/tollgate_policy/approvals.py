@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 from tollgate.v1 import common_pb2, policy_pb2
+from tollgate_common.access_tokens import email_allowed
 from tollgate_common.errors import ErrorCode, TollgateError
 from tollgate_common.stores import Store
 from tollgate_common.tenants.config import TenantConfig
@@ -45,15 +46,6 @@ def call_hash(principal: common_pb2.Principal, call: common_pb2.ToolCall) -> str
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def email_matches(pattern: str, email: str) -> bool:
-    email = email.lower()
-    if pattern == "*":
-        return bool(email)
-    if pattern.startswith("*@"):
-        return email.endswith(pattern[1:])
-    return pattern == email
 
 
 class ApprovalRequest(BaseModel):
@@ -324,7 +316,7 @@ class ApprovalBook:
                 field="approval_id",
             )
         approver = approver.strip().lower()
-        if not any(email_matches(pattern, approver) for pattern in request.approvers):
+        if not email_allowed(approver, request.approvers):
             raise TollgateError(
                 ErrorCode.PERMISSION_DENIED,
                 f"{approver or 'This person'} may not decide this request.",

@@ -30,23 +30,6 @@ logger = logging.getLogger("tollgate.audit")
 _otel_logger = get_logger("tollgate.audit")
 
 GENESIS: Final = "0" * 64
-CHAIN_FIELDS: Final = ("prev_hash", "hash")
-# The record's fields, in order (payload only with payload logging).
-FIELDS: Final = (
-    "time",
-    "tenant",
-    "user",
-    "connection",
-    "client",
-    "tool",
-    "model",
-    "operation",
-    "record_count",
-    "decision",
-    "outcome",
-    "duration_ms",
-    "trace_id",
-)
 _DECISION_BY_OUTCOME: Final = {
     policy_pb2.OUTCOME_DENIED: "deny",
     policy_pb2.OUTCOME_APPROVAL_REQUIRED: "approval_required",

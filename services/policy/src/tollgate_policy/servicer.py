@@ -6,11 +6,11 @@ from typing import Any
 
 import grpc
 from tollgate.v1 import policy_pb2, policy_pb2_grpc
+from tollgate_common.access_tokens import email_allowed
 from tollgate_common.errors import ErrorCode, TollgateError
 from tollgate_common.stores import StoreError
 from tollgate_common.tenants.config import TenantConfig
 
-from tollgate_policy.approvals import email_matches
 from tollgate_policy.audit import AuditQuery, AuditTrail
 from tollgate_policy.decisions import Decider
 
@@ -76,8 +76,8 @@ class PolicyServicer(policy_pb2_grpc.PolicyServiceServicer):
         found = []
         try:
             for approval in await book.list(config.name):
-                if request.approver_email and not any(
-                    email_matches(p, request.approver_email.lower()) for p in approval.approvers
+                if request.approver_email and not email_allowed(
+                    request.approver_email, approval.approvers
                 ):
                     continue
                 message = await book.to_proto(approval)
