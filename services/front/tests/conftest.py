@@ -125,17 +125,19 @@ class FakeWorker(worker_pb2_grpc.WorkerServiceServicer):
                 hint="Ask your Odoo administrator for access.",
             )
         limit = arguments.get("limit", 20)
-        offset = arguments.get("offset", 0)
+        offset = int(arguments.get("cursor", "0"))
         page = PARTNERS[offset : offset + limit]
-        result = {
+        has_more = offset + limit < len(PARTNERS)
+        result: dict[str, Any] = {
             "model": arguments["model"],
             "records": page,
             "count": len(page),
             "offset": offset,
-            "limit": limit,
-            "has_more": offset + limit < len(PARTNERS),
-            "next_offset": offset + limit if offset + limit < len(PARTNERS) else None,
+            "has_more": has_more,
         }
+        if has_more:
+            result["next_cursor"] = str(offset + limit)
+            result["more"] = f"{len(PARTNERS) - offset - limit} more"
         return worker_pb2.ExecuteToolResponse(
             result_json=json.dumps(result).encode(), record_count=len(page), odoo_requests=1
         )

@@ -32,7 +32,7 @@ async def test_lists_search_records_with_schemas_and_hints(stack: Stack, mode: s
     assert schema["properties"]["model"]["pattern"].startswith("^[a-z]")
     assert schema["properties"]["limit"]["anyOf"][0]["maximum"] == 200
     assert tool.output_schema is not None
-    assert {"records", "has_more", "next_offset"} <= set(tool.output_schema["properties"])
+    assert {"records", "has_more", "next_cursor"} <= set(tool.output_schema["properties"])
 
 
 @pytest.mark.parametrize("mode", PROTOCOLS)
@@ -46,7 +46,7 @@ async def test_search_records_goes_through_policy_and_worker(stack: Stack, mode:
     assert result.structured_content is not None
     assert result.structured_content["records"] == list(stack.partners[:2])
     assert result.structured_content["has_more"] is True
-    assert result.structured_content["next_offset"] == 2
+    assert result.structured_content["next_cursor"] == "2"
     # Clients that read only text get the same JSON, compact.
     assert isinstance(result.content[0], TextContent)
     assert json.loads(result.content[0].text) == result.structured_content
@@ -64,7 +64,6 @@ async def test_search_records_goes_through_policy_and_worker(stack: Stack, mode:
     assert json.loads(executed.call.arguments_json) == {
         "model": "res.partner",
         "domain": [["is_company", "=", True]],
-        "offset": 0,
         "limit": 2,
     }
     await stack.policy.outcome_recorded.wait()

@@ -90,8 +90,9 @@ Limit = Annotated[
     Field(ge=1, le=MAX_LIMIT, description=f"Page size (default 20, at most {MAX_LIMIT})."),
 ]
 
-Offset = Annotated[
-    int, Field(ge=0, description="Records to skip; use next_offset from the previous page.")
+Cursor = Annotated[
+    str,
+    Field(max_length=200, description="next_cursor of the previous page, to get the next one."),
 ]
 
 Order = Annotated[

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
-from tollgate_front.catalog.arguments import Domain, FieldNames, Limit, ModelName, Offset, Order
+from tollgate_front.catalog.arguments import Cursor, Domain, FieldNames, Limit, ModelName, Order
 from tollgate_front.catalog.base import (
     READ_ONLY,
     CatalogTool,
@@ -24,9 +24,14 @@ class SearchRecordsResult(BaseModel):
     )
     count: int = Field(description="Records in this page.")
     offset: int = Field(description="Records skipped before this page.")
-    limit: int = Field(description="Page size used.")
     has_more: bool = Field(description="True when more records match after this page.")
-    next_offset: int | None = Field(description="Offset of the next page, when has_more.")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as cursor to get the next page, when has_more."
+    )
+    more: str | None = Field(default=None, description="How many more records there are.")
+    truncated: str | None = Field(
+        default=None, description="Why the page holds fewer records than asked, if it does."
+    )
     redacted_fields: list[str] = Field(
         default_factory=list, description="Requested fields withheld by the tenant's policy."
     )
@@ -38,14 +43,16 @@ async def search_records(
     domain: Domain | None = None,
     fields: FieldNames | None = None,
     limit: Limit | None = None,
-    offset: Offset = 0,
     order: Order | None = None,
+    cursor: Cursor | None = None,
 ) -> Annotated[CallToolResult, SearchRecordsResult]:
     """Search records of one Odoo model and read their fields, with your own Odoo access rights.
 
-    Results come a page at a time; when has_more is true, call again with offset=next_offset.
+    Results come a page at a time; when has_more is true, call again with cursor=next_cursor.
     """
-    arguments: dict[str, Any] = {"model": model, "domain": list(domain or []), "offset": offset}
+    arguments: dict[str, Any] = {"model": model, "domain": list(domain or [])}
+    if cursor is not None:
+        arguments["cursor"] = cursor
     if fields is not None:
         arguments["fields"] = fields
     if limit is not None:
