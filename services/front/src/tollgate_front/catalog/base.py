@@ -1,28 +1,45 @@
-"""What every tool shares: its context type, the call through the gateway, and error wording."""
+"""What every tool shares: its context type, annotations, the call through the gateway, and
+error wording."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel
+from mcp_types import ToolAnnotations
 from starlette.requests import Request
 from tollgate.v1 import common_pb2
 from tollgate_common.errors import TollgateError
 
-from tollgate_front.caller import caller_of
+from tollgate_front.caller import Caller, caller_of
+from tollgate_front.catalog.vocabulary import ResolvedModel, resolve_model
 from tollgate_front.runtime import FrontRuntime
 
 ToolContext = Context[FrontRuntime, Request]
 
-READ_ONLY = ToolAnnotations(
-    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-)
+
+def _hints(*, read_only: bool, destructive: bool, idempotent: bool) -> ToolAnnotations:
+    return ToolAnnotations(
+        read_only_hint=read_only,
+        destructive_hint=destructive,
+        idempotent_hint=idempotent,
+        open_world_hint=False,
+    )
+
+
+READ_ONLY = _hints(read_only=True, destructive=False, idempotent=True)
+# Adds records or messages; repeating it adds them again.
+ADDITIVE = _hints(read_only=False, destructive=False, idempotent=False)
+# Overwrites values; the same call twice leaves the same state.
+OVERWRITES = _hints(read_only=False, destructive=True, idempotent=True)
+# Deletes; the same call twice leaves the same state (the second finds nothing).
+DELETES = _hints(read_only=False, destructive=True, idempotent=True)
+# Runs a business action (confirm, post, cancel): may change anything, not safely repeatable.
+ACTS = _hints(read_only=False, destructive=True, idempotent=False)
 
 
 @dataclass(frozen=True)
@@ -33,14 +50,9 @@ class CatalogTool:
     title: str
     annotations: ToolAnnotations
 
-
-def structured_result(result: BaseModel) -> CallToolResult:
-    """The result as ``structuredContent`` plus the same JSON, compact, as text for clients
-    that read only text (the SDK's default text would be indented: a third more tokens)."""
-    return CallToolResult(
-        content=[TextContent(type="text", text=result.model_dump_json())],
-        structured_content=result.model_dump(mode="json"),
-    )
+    @property
+    def name(self) -> str:
+        return self.fn.__name__
 
 
 def describe_error(error: TollgateError) -> str:
@@ -58,18 +70,47 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?:" else text + "."
 
 
+def caller(ctx: ToolContext) -> Caller:
+    try:
+        return caller_of(ctx.request_context.request)
+    except TollgateError as error:
+        raise ToolError(describe_error(error)) from None
+
+
+def resolve(ctx: ToolContext, name: str) -> ResolvedModel:
+    """The model behind ``name`` (a model or a business word); a tool error when neither."""
+    try:
+        return resolve_model(caller(ctx).tenant, name)
+    except TollgateError as error:
+        raise ToolError(describe_error(error)) from None
+
+
+def compact(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Arguments without the ones left unset, so the worker applies its own defaults."""
+    return {key: value for key, value in arguments.items() if value is not None}
+
+
 async def call_worker(
-    ctx: ToolContext, tool: str, arguments: dict[str, Any], *, model: str, operation: str
+    ctx: ToolContext,
+    tool: str,
+    arguments: dict[str, Any],
+    *,
+    model: str,
+    operation: str,
+    method: str = "",
+    record_ids: Sequence[int] = (),
 ) -> dict[str, Any]:
     """Send one call through policy and the tenant's worker; errors become MCP tool errors."""
     call = common_pb2.ToolCall(
         tool=tool,
-        arguments_json=json.dumps(arguments, separators=(",", ":")).encode(),
+        arguments_json=json.dumps(compact(arguments), separators=(",", ":")).encode(),
         model=model,
         operation=operation,
+        method=method,
+        record_ids=list(record_ids),
     )
     try:
-        caller = caller_of(ctx.request_context.request)
-        return await ctx.request_context.lifespan_context.gateway.execute(caller, call)
+        who = caller_of(ctx.request_context.request)
+        return await ctx.request_context.lifespan_context.gateway.execute(who, call)
     except TollgateError as error:
         raise ToolError(describe_error(error)) from None

@@ -122,8 +122,13 @@ def _shape_group(
         name = spec.split(":")[0]
         info = schema.get(name)
         value = group.get(spec, group.get(name))
-        field_type = info.type if info is not None and ":" not in spec else ""
-        shaped[spec] = shape_value(value, field_type) if value is not False else None
+        if ":" in spec:
+            # A date bucket: Odoo 19 gives [start, label], earlier versions the label.
+            if isinstance(value, list) and len(value) == 2:
+                value = value[1]
+            shaped[spec] = value if value is not False else None
+        else:
+            shaped[spec] = shape_value(value, info.type if info is not None else "")
     for spec in aggregates:
         name = spec.split(":")[0]
         value = group.get(spec) if major >= 19 else group.get(name, group.get(spec))
