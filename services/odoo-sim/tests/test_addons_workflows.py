@@ -301,6 +301,15 @@ def test_win_and_lose_a_lead(service: OdooService, demo: Caller) -> None:
     assert lost["lost_reason_id"][0] == reason
 
 
+def test_moving_a_lead_to_the_won_stage_wins_it(service: OdooService, demo: Caller) -> None:
+    lead = ref(service, "crm.crm_case_6")
+    won = ref(service, "crm.stage_lead4")
+    demo("crm.lead", "write", [lead], {"stage_id": won})
+    [row] = demo("crm.lead", "read", [lead], ["probability", "date_closed", "stage_id"])
+    assert row["probability"] == 100.0
+    assert row["date_closed"]
+
+
 def test_message_post_escapes_text_and_returns_the_message_id(
     service: OdooService, demo: Caller
 ) -> None:

@@ -115,6 +115,17 @@ class CrmLead(Model):
                 (lead.expected_revenue or 0.0) * (lead.probability or 0.0) / 100.0, 2
             )
 
+    def write(self, vals: dict[str, Any]) -> bool:
+        # as in Odoo: a stage change is dated, and reaching a won stage wins the lead
+        if vals.get("stage_id"):
+            vals = dict(vals)
+            vals.setdefault("date_last_stage_update", fields.Datetime.now())
+            stage = self.env["crm.stage"].browse(vals["stage_id"])
+            if stage.exists() and stage.is_won:
+                vals.update({"probability": 100.0, "automated_probability": 100.0})
+                vals.setdefault("date_closed", fields.Datetime.now())
+        return bool(super().write(vals))
+
     def action_set_won(self) -> bool:
         """Move to the first won stage with a probability of 100 %, as Odoo does."""
         won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
