@@ -224,5 +224,7 @@ def test_invoiced_orders_link_their_invoices() -> None:
         fields=["sale_line_ids"],
     )  # fmt: skip
     assert sorted(line["sale_line_ids"][0] for line in lines) == sorted(order["order_line"])
+    [first_line] = admin("sale.order.line", "read", order["order_line"][:1], ["display_name"])
+    assert first_line["display_name"].startswith("S00001 - [")
     [invoice] = admin("account.move", "read", order["invoice_ids"], ["invoice_origin"])
     assert invoice["invoice_origin"] == "S00001"

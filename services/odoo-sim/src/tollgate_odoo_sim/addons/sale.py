@@ -314,6 +314,7 @@ class SaleOrderLine(Model):
     _name = "sale.order.line"
     _description = "Sales Order Line"
     _order = "order_id, sequence, id"
+    _rec_names_search = ("name", "order_id.name")
     _check_company_auto = True
 
     order_id = fields.Many2one(
@@ -372,6 +373,12 @@ class SaleOrderLine(Model):
 
     def _taxes(self) -> Any:
         return self.tax_ids if "tax_ids" in self._fields else self.tax_id
+
+    @api.depends("order_id.name", "name", "product_id")
+    def _compute_display_name(self) -> None:
+        for line in self:
+            description = (line.name or "").split("\n", 1)[0] or line.product_id.display_name
+            line.display_name = f"{line.order_id.name} - {description}"
 
     @api.depends("product_id")
     def _compute_name(self) -> None:
