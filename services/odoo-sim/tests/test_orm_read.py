@@ -205,3 +205,19 @@ def test_x2many_reads_follow_comodel_order_and_active_test(world: World) -> None
     everyone = parent.with_context(active_test=False).child_ids
     assert everyone.mapped("name") == ["Kid A", "Kid B"]
     assert env["test.partner"].search([("tag_ids", "in", [zeta.id])]).ids == [parent.id]
+
+
+def test_x2many_paths_see_only_active_and_permitted_comodel_records(world: World) -> None:
+    env = world.env(world.admin)
+    parent = env["test.partner"].create(
+        {"name": "Parent", "child_ids": [(0, 0, {"name": "Ghost", "active": False})]}
+    )
+    model = env["test.partner"]
+    assert parent.id not in model.search([("child_ids.name", "=", "Ghost")]).ids
+    everything = model.with_context(active_test=False)
+    assert parent.id in everything.search([("child_ids.name", "=", "Ghost")]).ids
+    hidden = env["test.partner"].create({"name": "Hidden", "user_id": world.manager})
+    shared = env["test.partner"].create({"name": "Shared", "child_ids": [(4, hidden.id)]})
+    demo = world.env(world.user)["test.partner"]
+    assert shared.id not in demo.search([("child_ids.name", "=", "Hidden")]).ids
+    assert shared.id in model.search([("child_ids.name", "=", "Hidden")]).ids

@@ -23,6 +23,7 @@ class OrmSource:
         self.major = env.version.major
         self._infos: dict[tuple[str, str], domains.FieldInfo | None] = {}
         self._readers: dict[tuple[str, str], Callable[[int], Any]] = {}
+        self._visible: dict[str, list[int]] = {}
 
     def field_info(self, model: str, name: str) -> domains.FieldInfo | None:
         key = (model, name)
@@ -86,7 +87,25 @@ class OrmSource:
         return read_computed
 
     def ids(self, model: str) -> Iterable[int]:
-        return self.registry.tables[model].rows.keys()
+        """Records a sub-search on *model* may see: its active_test and the user's read rules
+        apply, as when Odoo searches the comodel of an x2many path."""
+        visible = self._visible.get(model)
+        if visible is None:
+            visible = self._visible[model] = self._visible_ids(model)
+        return visible
+
+    def _visible_ids(self, model: str) -> list[int]:
+        from .security import rule_filter
+
+        records = self.env[model]
+        rows = self.registry.tables[model].rows
+        active = active_domain(records, [])
+        ids = (
+            list(rows)
+            if not active
+            else domains.evaluate(self, model, active, rows.keys(), version=self.major)
+        )
+        return rule_filter(records, "read", ids)
 
     def name_search_ids(self, model: str, operator: str, value: Any) -> set[int]:
         cls = self.registry.models[model]
@@ -156,6 +175,8 @@ def active_domain(model: Model, domain: Sequence[Any]) -> list[Any]:
 
 def filter_ids(model: Model, domain: Any, ids: Iterable[int] | None = None) -> list[int]:
     """Ids among *ids* (all rows when None) matching *domain*, no access check, no active_test."""
+    if ids is None:
+        ids = model.env.registry.tables[model._name].rows.keys()
     return list(
         domains.evaluate(
             source_for(model), model._name, domain, ids, version=model.env.version.major
@@ -192,7 +213,8 @@ def search_ids(
     if rules is not None:
         # the rules are trusted data: evaluated with the same engine, in one pass with the domain
         full = ["&", *domains.normalize(full or [], version=major), *rules]
-    ids = domains.evaluate(source, name, full or [], None, version=major)
+    table_ids = model.env.registry.tables[name].rows.keys()
+    ids = domains.evaluate(source, name, full or [], table_ids, version=major)
     if count:
         return ids
     ids = _ordered(model, source, ids, order or model._order)
