@@ -6,7 +6,9 @@ log line, span, HTTP answer or stored value."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import json
 import logging
 import secrets
@@ -18,11 +20,18 @@ from urllib.parse import urlencode
 
 import grpc
 import httpx
+import jwt
 import pytest
 import redis.asyncio as redis_asyncio
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
 from tollgate.v1 import auth_pb2, auth_pb2_grpc, worker_pb2_grpc
 from tollgate_auth.config import Settings
 from tollgate_auth.server import AuthParts, build_parts, create_registry
@@ -708,3 +717,135 @@ async def test_the_front_gets_keys_and_a_revocation_feed(stack: Stack) -> None:
     )
     assert len(later.revocations) == 1
     assert later.cursor != first.cursor
+
+
+# --- upstream SSO ------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeIdp:
+    """A tiny OpenID provider: signs in whoever ``email`` says, checks PKCE, signs ID tokens."""
+
+    email: str = "marc@acme.example"
+    base: str = ""
+    key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(65537, 2048))
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def app(self) -> Starlette:
+        async def discovery(request: Request) -> Response:
+            return JSONResponse(
+                {
+                    "issuer": self.base,
+                    "authorization_endpoint": f"{self.base}/authorize",
+                    "token_endpoint": f"{self.base}/token",
+                    "jwks_uri": f"{self.base}/jwks",
+                }
+            )
+
+        async def authorize(request: Request) -> Response:
+            params = dict(request.query_params)
+            assert params["code_challenge_method"] == "S256"
+            code = secrets.token_urlsafe(8)
+            self.codes[code] = params
+            query = urlencode({"code": code, "state": params["state"]})
+            return RedirectResponse(f"{params['redirect_uri']}?{query}", status_code=302)
+
+        async def token(request: Request) -> Response:
+            form = await request.form()
+            params = self.codes.pop(str(form["code"]), None)
+            verifier = str(form.get("code_verifier", ""))
+            if params is None or pkce_challenge(verifier) != params["code_challenge"]:
+                return JSONResponse({"error": "invalid_grant"}, status_code=400)
+            now = int(time.time())
+            id_token = jwt.encode(
+                {
+                    "iss": self.base,
+                    "aud": params["client_id"],
+                    "sub": "u-1",
+                    "email": self.email,
+                    "email_verified": True,
+                    "nonce": params["nonce"],
+                    "iat": now,
+                    "exp": now + 300,
+                },
+                self.key,
+                algorithm="RS256",
+                headers={"kid": "k1"},
+            )
+            return JSONResponse({"access_token": "x", "token_type": "Bearer", "id_token": id_token})
+
+        async def jwks(request: Request) -> Response:
+            jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
+            return JSONResponse({"keys": [{**jwk, "kid": "k1", "alg": "RS256", "use": "sig"}]})
+
+        return Starlette(
+            routes=[
+                Route("/.well-known/openid-configuration", discovery),
+                Route("/authorize", authorize),
+                Route("/token", token, methods=["POST"]),
+                Route("/jwks", jwks),
+            ]
+        )
+
+
+def pkce_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+async def sso_sign_in(stack: Stack, http: httpx.AsyncClient, client_id: str) -> httpx.Response:
+    """Up to the page after the provider sends the browser back to auth."""
+    url = authorize_url(client_id, pkce_pair()[1])
+    page = await http.get(url)
+    sso_form = next(form for form in forms(page.text) if form.method == "get")
+    start = await http.get(sso_form.action, params=sso_form.fields)
+    assert start.status_code == 303
+    async with httpx.AsyncClient() as outside:
+        upstream = await outside.get(start.headers["location"])
+    assert upstream.status_code == 302
+    return await http.get(upstream.headers["location"])
+
+
+@contextlib.asynccontextmanager
+async def sso_stack(tmp_path: Path, store_url: str, idp: FakeIdp) -> AsyncIterator[Stack]:
+    async with serving(idp.app()) as base:
+        idp.base = base
+        sso_file = tmp_path / "sso.yaml"
+        sso_file.write_text(f"acme: {{issuer: '{base}', client_id: tollgate-acme, name: FakeIdP}}")
+        async with auth_stack(tmp_path, store_url, sso_file=sso_file) as stack:
+            yield stack
+
+
+async def test_sso_then_a_one_time_odoo_key_page_then_straight_to_consent(
+    tmp_path: Path, store_url: str
+) -> None:
+    idp = FakeIdp()
+    async with sso_stack(tmp_path, store_url, idp) as stack, stack.http() as http:
+        client_id = await register(http)
+        register_page = await sso_sign_in(stack, http, client_id)
+        assert "Connect your Odoo account" in register_page.text
+        consent = await submit(http, ISSUER_BASE, register_page, login="marc", api_key=CANARY)
+        assert "Allow" in consent.text
+        done = await submit(http, ISSUER_BASE, consent, decision="allow")
+        assert "code=" in done.headers["location"]
+        # Next time the key is known: from the provider straight to consent.
+        again = await sso_sign_in(stack, http, client_id)
+        assert "Allow" in again.text
+        assert "Connect your Odoo account" not in again.text
+        stored = b"".join(await stack.stored_values())
+        assert CANARY.encode() not in stored
+
+
+async def test_sso_refuses_outsiders_and_someone_elses_odoo_key(
+    tmp_path: Path, store_url: str
+) -> None:
+    idp = FakeIdp(email="stranger@elsewhere.example")
+    async with sso_stack(tmp_path, store_url, idp) as stack, stack.http() as http:
+        client_id = await register(http)
+        outsider = await sso_sign_in(stack, http, client_id)
+        assert outsider.status_code == 403
+        idp.email = "paula@acme.example"
+        page = await sso_sign_in(stack, http, client_id)
+        mismatch = await submit(http, ISSUER_BASE, page, login="marc", api_key=CANARY)
+        assert mismatch.status_code == 403
+        assert "belongs to someone else" in mismatch.text
