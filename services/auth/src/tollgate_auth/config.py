@@ -69,6 +69,11 @@ class Settings(GrpcServerSettings):
     worker_timeout: float = Field(
         default=10.0, gt=0, le=60, description="Deadline in seconds for a credential check."
     )
+    policy_address: str = Field(
+        default="",
+        description="host:port of policy's gRPC API; when set, approvers decide requests at "
+        "/t/<tenant>/approvals.",
+    )
     cimd_timeout: float = Field(
         default=5.0, gt=0, le=30, description="Seconds to fetch a client metadata document."
     )

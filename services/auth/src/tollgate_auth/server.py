@@ -17,6 +17,7 @@ from tollgate_common.stores import open_store
 from tollgate_common.tenants.registry import DirectorySource, TenantRegistry
 
 from tollgate_auth.api_keys import ApiKeys
+from tollgate_auth.approvals import mount_approval_pages
 from tollgate_auth.cimd import MetadataDocumentFetcher
 from tollgate_auth.clients import ClientDirectory
 from tollgate_auth.config import Settings
@@ -139,8 +140,21 @@ class _QuietServer(uvicorn.Server):
 
 @contextlib.asynccontextmanager
 async def running_http(settings: Settings, parts: AuthParts) -> AsyncIterator[uvicorn.Server]:
+    app = create_web_app(parts.web)
+    approvals = (
+        mount_approval_pages(
+            app,
+            registry=parts.registry,
+            store=parts.store.raw,
+            verifier=parts.verifier,
+            policy_address=settings.policy_address,
+            secure_cookies=parts.web.secure_cookies,
+        )
+        if settings.policy_address
+        else None
+    )
     config = uvicorn.Config(
-        create_web_app(parts.web),
+        app,
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,
@@ -160,6 +174,8 @@ async def running_http(settings: Settings, parts: AuthParts) -> AsyncIterator[uv
     finally:
         server.should_exit = True
         await task
+        if approvals is not None:
+            await approvals.close()
 
 
 async def serve(settings: Settings, dev_keys: Mapping[bytes, DevKey]) -> None:
