@@ -30,6 +30,9 @@ system-deps:
 	@command -v redis-server >/dev/null || { \
 		echo "installing redis-server"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+	@command -v chromium >/dev/null || { \
+		echo "installing chromium (approver pages are tested in it, headless)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 install: uv system-deps
 	$(UV) sync --locked --all-packages
