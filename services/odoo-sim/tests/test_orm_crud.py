@@ -243,3 +243,29 @@ def test_float_digits_round_half_up_on_write() -> None:
     assert round_half_up(2.675, 2) == 2.68
     assert round_half_up(-1.005, 2) == -1.01
     assert round_half_up(2.5, 0) == 3.0
+
+
+def test_recordset_api(world: World) -> None:
+    env = world.env(world.admin)
+    parent = env["test.partner"].create({"name": "Parent"})
+    kids = env["test.partner"].create(
+        [
+            {"name": "b", "age": 2, "parent_id": parent.id},
+            {"name": "a", "age": 1, "parent_id": parent.id},
+        ]
+    )
+    assert kids.sorted("name").mapped("name") == ["a", "b"]
+    assert kids.sorted(key=lambda p: p.age, reverse=True).mapped("age") == [2, 1]
+    assert kids.filtered(lambda p: p.age > 1).mapped("name") == ["b"]
+    assert kids.filtered("parent_id") == kids
+    assert kids.mapped("parent_id") == parent
+    assert kids.mapped("parent_id.name") == ["Parent"]
+    assert kids.filtered_domain([("age", "=", 1)]).mapped("name") == ["a"]
+    assert len(kids | parent) == 3
+    assert (kids - kids[:1]) == kids[1:]
+    assert kids[0] in kids
+    with pytest.raises(ValueError, match="Expected singleton"):
+        _ = kids.name
+    kids[0].age = 7
+    assert kids[0].age == 7
+    assert env["test.partner"].with_company(world.company2).env.company.id == world.company2
