@@ -32,6 +32,7 @@ def _fields(version: str, model: str, *names: str) -> dict[str, dict[str, object
         ("res.groups", "users", ("17.0", "18.0")),
         ("res.groups", "user_ids", ("19.0",)),
         ("res.partner", "mobile", ("17.0", "18.0")),
+        ("crm.lead", "mobile", ("17.0", "18.0")),
         ("product.template", "detailed_type", ("17.0",)),
         ("sale.order.line", "product_uom", ("17.0", "18.0")),
         ("sale.order.line", "product_uom_id", ("19.0",)),

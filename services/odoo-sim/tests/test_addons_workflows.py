@@ -308,6 +308,8 @@ def test_moving_a_lead_to_the_won_stage_wins_it(service: OdooService, demo: Call
     [row] = demo("crm.lead", "read", [lead], ["probability", "date_closed", "stage_id"])
     assert row["probability"] == 100.0
     assert row["date_closed"]
+    with pytest.raises(ValidationError, match="should be between 0% and 100%"):
+        demo("crm.lead", "write", [lead], {"probability": 120})
 
 
 def test_message_post_escapes_text_and_returns_the_message_id(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from tollgate_odoo_sim.exceptions import UserError
+from tollgate_odoo_sim.exceptions import UserError, ValidationError
 from tollgate_odoo_sim.orm import Model, api, fields
 from tollgate_odoo_sim.versions import OdooVersion
 
@@ -53,7 +54,8 @@ class CrmLead(Model):
     company_id = fields.Many2one(
         "res.company", string="Company", index=True, default=lambda self: self.env.company
     )
-    currency_id = fields.Many2one(
+    # crm names the lead's currency field ``company_currency`` (not ``currency_id``)
+    company_currency = fields.Many2one(
         "res.currency", related="company_id.currency_id", string="Currency"
     )
     type = fields.Selection(
@@ -79,6 +81,9 @@ class CrmLead(Model):
     contact_name = fields.Char(string="Contact Name")
     email_from = fields.Char(string="Email", index=True)
     phone = fields.Char(string="Phone")
+    # Odoo 19 dropped mobile numbers from contacts and leads.
+    mobile = fields.Char(string="Mobile", until=18)
+    referred = fields.Char(string="Referred By")
     function = fields.Char(string="Job Position")
     street = fields.Char(string="Street")
     city = fields.Char(string="City")
@@ -86,15 +91,17 @@ class CrmLead(Model):
     country_id = fields.Many2one("res.country", string="Country")
     website = fields.Char(string="Website")
     expected_revenue = fields.Monetary(
-        string="Expected Revenue", currency_field="currency_id", tracking=True
+        string="Expected Revenue", currency_field="company_currency", tracking=True
     )
     prorated_revenue = fields.Monetary(
         string="Prorated Revenue",
-        currency_field="currency_id",
+        currency_field="company_currency",
         compute="_compute_prorated_revenue",
         store=True,
     )
-    recurring_revenue = fields.Monetary(string="Recurring Revenues", currency_field="currency_id")
+    recurring_revenue = fields.Monetary(
+        string="Recurring Revenues", currency_field="company_currency"
+    )
     probability = fields.Float(string="Probability", digits=(16, 2), default=10.0)
     automated_probability = fields.Float(string="Automated Probability", digits=(16, 2))
     date_deadline = fields.Date(string="Expected Closing")
@@ -106,7 +113,31 @@ class CrmLead(Model):
         string="Last Stage Update", default=lambda self: fields.Datetime.now()
     )
     lost_reason_id = fields.Many2one("crm.lost.reason", string="Lost Reason", index=True)
+    date_conversion = fields.Datetime(string="Conversion Date", readonly=True)
+    kanban_state = fields.Selection(
+        [
+            ("grey", "No next activity planned"),
+            ("red", "Next activity late"),
+            ("green", "Next activity is planned"),
+        ],
+        string="Kanban State",
+        compute="_compute_kanban_state",
+    )
     color = fields.Integer(string="Color Index", default=0)
+
+    def _compute_kanban_state(self) -> None:
+        today = date.today()
+        for lead in self:
+            deadline = lead.activity_date_deadline
+            lead.kanban_state = "grey" if not deadline else "green" if deadline >= today else "red"
+
+    @api.constrains("probability")
+    def _check_probability(self) -> None:
+        for lead in self:
+            if not 0 <= (lead.probability or 0.0) <= 100:
+                raise ValidationError(
+                    "The probability of closing the deal should be between 0% and 100%!"
+                )
 
     @api.depends("expected_revenue", "probability")
     def _compute_prorated_revenue(self) -> None:
