@@ -172,7 +172,8 @@ class Field:
 
     @property
     def searchable(self) -> bool:
-        return self.store or bool(self.related) or hasattr(self, "search")
+        # a computed field with ``search=`` is searchable; here it is matched on its computed value
+        return self.store or bool(self.related) or bool(self.declared.get("search"))
 
     def empty(self) -> Any:
         """The stored value of an unset field."""
