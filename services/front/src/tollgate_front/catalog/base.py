@@ -23,11 +23,9 @@ ToolContext = Context[FrontRuntime, Request]
 
 
 def _hints(*, read_only: bool, destructive: bool, idempotent: bool) -> ToolAnnotations:
+    # openWorldHint is left to its default: the tools reach one external system, Odoo.
     return ToolAnnotations(
-        read_only_hint=read_only,
-        destructive_hint=destructive,
-        idempotent_hint=idempotent,
-        open_world_hint=False,
+        read_only_hint=read_only, destructive_hint=destructive, idempotent_hint=idempotent
     )
 
 

@@ -27,6 +27,8 @@ def compact_schema(schema: Any, *, inputs: bool = True) -> Any:
             continue
         if key == "additionalProperties" and value is True:
             continue  # JSON Schema's default
+        if key == "default" and not inputs:
+            continue  # a result always carries every field; defaults say nothing
         if key == "properties" and isinstance(value, dict) and inputs:
             result[key] = {name: compact_schema(_optional(prop)) for name, prop in value.items()}
         else:
