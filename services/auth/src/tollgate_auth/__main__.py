@@ -1,9 +1,11 @@
-"""``tollgate-auth``: verify bearer tokens over gRPC (settings from ``TOLLGATE_AUTH_*``)."""
+"""``tollgate-auth``: the OAuth endpoints over HTTP and the auth API over gRPC (settings from
+``TOLLGATE_AUTH_*``)."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from typing import NoReturn
 
 from tollgate_common.grpc_server import BindError
 from tollgate_common.logging import configure_logging
@@ -13,8 +15,14 @@ from tollgate_common.telemetry import configure_telemetry, shutdown_telemetry
 from tollgate_auth.config import Settings
 from tollgate_auth.dev_keys import DevKeysError
 from tollgate_auth.server import read_dev_keys, serve
+from tollgate_auth.sso import load_sso_file
 
 PROGRAM = "tollgate-auth"
+
+
+def _config_error(variable: str, message: str) -> NoReturn:
+    print(f"{PROGRAM}: invalid configuration: {variable}: {message}", file=sys.stderr)
+    raise SystemExit(CONFIG_ERROR_EXIT_STATUS)
 
 
 def main() -> None:
@@ -22,11 +30,12 @@ def main() -> None:
     try:
         dev_keys = read_dev_keys(settings)
     except DevKeysError as error:
-        print(
-            f"{PROGRAM}: invalid configuration: TOLLGATE_AUTH_DEV_KEYS_FILE: {error}",
-            file=sys.stderr,
-        )
-        raise SystemExit(CONFIG_ERROR_EXIT_STATUS) from None
+        _config_error("TOLLGATE_AUTH_DEV_KEYS_FILE", str(error))
+    if settings.sso_file is not None:
+        try:
+            load_sso_file(settings.sso_file)
+        except ValueError as error:
+            _config_error("TOLLGATE_AUTH_SSO_FILE", str(error))
     configure_logging("auth", settings.log_level)
     configure_telemetry("auth")
     try:

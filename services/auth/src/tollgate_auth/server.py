@@ -179,6 +179,11 @@ async def running_http(settings: Settings, parts: AuthParts) -> AsyncIterator[uv
 
 
 async def serve(settings: Settings, dev_keys: Mapping[bytes, DevKey]) -> None:
+    if settings.signing_keys is None:
+        logger.warning(
+            "no TOLLGATE_AUTH_SIGNING_KEYS: a signing key was generated for this process; "
+            "tokens die with it and other replicas cannot verify them"
+        )
     registry = create_registry(settings)
     await registry.start()
     parts = build_parts(settings, registry, dev_keys)
