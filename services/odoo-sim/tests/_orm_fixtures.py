@@ -208,6 +208,7 @@ def build_world(series: str = "17.0") -> World:
         access(model, g_manager, "rwcu")
     for model in ("res.company", "res.users", "res.groups"):
         access(model, g_read, "r")
+    access("res.users", g_manager, "rw")
     partner_model = registry.xmlids[registry.model_xmlid("test.partner")][1]
     load(
         "ir.rule",

@@ -312,3 +312,16 @@ def test_default_get_parameter_names_and_search_fetch_privacy() -> None:
     ) == {"kind": "person"}
     with pytest.raises(AccessError, match="Private methods"):
         new.call_json2("odoo", world19.admin, "test.partner", "search_fetch", {"domain": []})
+
+
+def test_writing_a_password_changes_the_login_secret() -> None:
+    service, world = _service()
+    service.execute_kw(
+        "odoo", world.admin, "res.users", "write", [[world.user], {"password": "n3w-secret"}], {}
+    )
+    assert service.authenticate("odoo", "demo", "demo") is None
+    assert service.authenticate("odoo", "demo", "n3w-secret") == world.user
+    [row] = service.execute_kw(
+        "odoo", world.admin, "res.users", "read", [[world.user], ["password"]], {}
+    )
+    assert row["password"] == ""
