@@ -232,6 +232,30 @@ def test_only_billing_users_post_invoices(service: OdooService) -> None:
     assert login(service, "admin")("account.move", "action_post", draft) is True
 
 
+def test_chatter_and_attachments_need_write_access_to_the_document(
+    service: OdooService,
+) -> None:
+    demo = login(service, "demo")
+    others = ref(service, "sale.sale_order_1")
+    own = ref(service, "sale.sale_order_11")
+    order_model = ref(service, "sale.model_sale_order")
+    for target, allowed in ((others, False), (own, True)):
+        attempts = [
+            ("mail.message", {"model": "sale.order", "res_id": target, "body": "x"}),
+            ("ir.attachment", {"name": "a.txt", "res_model": "sale.order", "res_id": target}),
+            (
+                "mail.activity",
+                {"res_model": "sale.order", "res_model_id": order_model, "res_id": target},
+            ),
+        ]
+        for model, values in attempts:
+            if allowed:
+                assert isinstance(demo(model, "create", values), int)
+            else:
+                with pytest.raises(AccessError):
+                    demo(model, "create", values)
+
+
 def test_project_rights_follow_project_groups(service: OdooService) -> None:
     demo = login(service, "demo")
     assert demo("project.task", "search_count", []) > 0

@@ -23,6 +23,17 @@ def copy_named(records: Any, vals_list: list[dict[str, Any]], default: Any) -> l
     return vals_list
 
 
+def check_document_write(env: Any, vals_list: list[dict[str, Any]], model_key: str) -> None:
+    """Messages, activities and attachments of a document need write access to that document
+    (Odoo's default ``_mail_post_access``); the superuser and internal code skip this."""
+    if env.su:
+        return
+    for vals in vals_list:
+        model, res_id = vals.get(model_key), vals.get("res_id")
+        if model and res_id and model in env:
+            env[model].browse(res_id).check_access("write")
+
+
 ADDRESS_TYPES = [
     ("contact", "Contact"),
     ("invoice", "Invoice Address"),
@@ -611,6 +622,11 @@ class IrAttachment(Model):
     mimetype = fields.Char(string="Mime Type", default="application/octet-stream")
     file_size = fields.Integer(string="File Size", compute="_compute_file_size", store=True)
     checksum = fields.Char(string="Checksum/SHA1", compute="_compute_file_size", store=True)
+
+    @api.model_create_multi
+    def create(self, vals_list: list[dict[str, Any]]) -> Any:
+        check_document_write(self.env, vals_list, "res_model")
+        return super().create(vals_list)
 
     @api.depends("datas")
     def _compute_file_size(self) -> None:

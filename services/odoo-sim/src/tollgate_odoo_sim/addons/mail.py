@@ -12,6 +12,8 @@ from tollgate_odoo_sim.exceptions import UserError, ValidationError
 from tollgate_odoo_sim.orm import AbstractModel, Model, api, fields
 from tollgate_odoo_sim.versions import OdooVersion
 
+from .base import check_document_write
+
 MESSAGE_TYPES = [
     ("email", "Incoming Email"),
     ("comment", "Comment"),
@@ -61,6 +63,11 @@ class MailMessage(Model):
     is_internal = fields.Boolean(string="Employee Only")
     message_id = fields.Char(string="Message-Id", copy=False)
     reply_to = fields.Char(string="Reply-To")
+
+    @api.model_create_multi
+    def create(self, vals_list: list[dict[str, Any]]) -> Any:
+        check_document_write(self.env, vals_list, "model")
+        return super().create(vals_list)
 
     @api.depends("body")
     def _compute_preview(self) -> None:
@@ -136,6 +143,11 @@ class MailActivity(Model):
     request_partner_id = fields.Many2one("res.partner", string="Requesting Partner")
     state = fields.Selection(ACTIVITY_STATES, string="State", compute="_compute_state")
     can_write = fields.Boolean(compute="_compute_can_write")
+
+    @api.model_create_multi
+    def create(self, vals_list: list[dict[str, Any]]) -> Any:
+        check_document_write(self.env, vals_list, "res_model")
+        return super().create(vals_list)
 
     @api.depends("date_deadline")
     def _compute_state(self) -> None:
