@@ -29,8 +29,20 @@ import httpx
 from tollgate_cli.stack_file import TenantEndpoint
 from tollgate_cli.testing import running_dev_stack
 
-REPO = Path(__file__).resolve().parents[1]
-TENANT = "acme"
+TENANT = "bench"
+# Its own tenant: the examples' rate limits would stop a benchmark after a minute's worth of calls.
+TENANT_YAML = """
+apiVersion: tollgate.dev/v1alpha1
+kind: OdooTenant
+metadata:
+  name: bench
+  annotations: {tollgate.dev/simulator: "18.0"}
+spec:
+  odoo: {url: "http://127.0.0.1:8069", database: odoo, allowInsecureHttp: true}
+  access: {mode: readOnly, allowedEmails: ["*"]}
+  policy:
+    models: [{model: res.partner, allow: [read]}]
+"""
 LEVELS = (1, 8, 32)
 CALLS_PER_LEVEL = {1: 300, 8: 640, 32: 1280}
 WARMUP_CALLS = 30
@@ -154,8 +166,8 @@ async def run(tenant: TenantEndpoint, database: str) -> None:
         f"(simulated Odoo {tenant.simulator_version})"
     )
     header = (
-        f"{'conc':>4} {'calls':>6} | {'direct p50':>10} {'p99':>8} | "
-        f"{'gateway p50':>11} {'p99':>8} | {'ratio p50':>9} {'p99':>6} | {'added p50':>9}"
+        f"{'conc':>4} {'calls':>6} | {'direct p50':>10} {'p99':>9} | "
+        f"{'gateway p50':>11} {'p99':>9} | {'ratio p50':>9} {'p99':>6} | {'added p50':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -166,18 +178,21 @@ async def run(tenant: TenantEndpoint, database: str) -> None:
         d50, d99 = statistics.median(direct_ms), percentile(direct_ms, 0.99)
         g50, g99 = statistics.median(gateway_ms), percentile(gateway_ms, 0.99)
         print(
-            f"{concurrency:>4} {total:>6} | {d50:>8.2f}ms {d99:>6.2f}ms | "
-            f"{g50:>9.2f}ms {g99:>6.2f}ms | {g50 / d50:>8.2f}x {g99 / d99:>5.2f}x | "
-            f"{g50 - d50:>7.2f}ms"
+            f"{concurrency:>4} {total:>6} | {d50:>8.1f}ms {d99:>7.1f}ms | "
+            f"{g50:>9.1f}ms {g99:>7.1f}ms | {g50 / d50:>8.2f}x {g99 / d99:>5.2f}x | "
+            f"{g50 - d50:>7.1f}ms"
         )
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="tollgate-bench-") as state:
+    with tempfile.TemporaryDirectory(prefix="tollgate-bench-") as work:
+        tenants_dir, state = Path(work) / "tenants", Path(work) / "state"
+        tenants_dir.mkdir()
+        (tenants_dir / f"{TENANT}.yaml").write_text(TENANT_YAML)
         print("starting the local stack (tollgate dev --free-ports) ...", file=sys.stderr)
-        with running_dev_stack(Path(state), tenants_dir=REPO / "examples" / "tenants") as stack:
+        with running_dev_stack(state, tenants_dir=tenants_dir) as stack:
             tenant = stack.info.tenants[TENANT]
-            config = (Path(state) / "tenants" / f"{TENANT}.json").read_text()
+            config = (state / "tenants" / f"{TENANT}.json").read_text()
             from tollgate_common.tenants import TenantConfig
 
             database = TenantConfig.from_json(config).odoo.database
