@@ -12,7 +12,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from tollgate_odoo_sim.faults import ADMIN_PATH, FaultMiddleware, Faults, admin_endpoint
+from tollgate_odoo_sim.faults import (
+    ADMIN_PATH,
+    STATS_PATH,
+    FaultMiddleware,
+    Faults,
+    admin_endpoint,
+    stats_endpoint,
+)
 from tollgate_odoo_sim.protocols import json2, jsonrpc, web, xmlrpc
 from tollgate_odoo_sim.protocols.errors import HTTPError
 from tollgate_odoo_sim.protocols.jsonrpc import error_response, is_json_request
@@ -60,6 +67,7 @@ def _routes(runtime: Runtime) -> list[BaseRoute]:
         Route("/web/health", web.web_health, methods=["GET", "HEAD"]),
         Route("/report/pdf/{report_name}/{docids}", web.report_pdf, methods=["GET"]),
         Route(ADMIN_PATH, admin_endpoint, methods=["GET", "PUT"]),
+        Route(STATS_PATH, stats_endpoint, methods=["GET"]),
     ]
     if runtime.version.has_json2:
         # Every method reaches the endpoint: it authenticates first, then refuses non-POST.

@@ -26,6 +26,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ADMIN_PATH = "/_sim/faults"
+# Requests served so far (admin endpoints excluded): benchmarks count Odoo requests per call.
+STATS_PATH = "/_sim/stats"
 _BAD_GATEWAY_PAGE = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
@@ -74,6 +76,7 @@ class Faults:
         self._config = config or FaultConfig()
         self._rng = random.Random(self._config.seed)
         self._count = 0
+        self.requests_served = 0
 
     @property
     def config(self) -> FaultConfig:
@@ -101,6 +104,14 @@ def _is_loopback(host: str | None) -> bool:
     return host is not None and (host.startswith("127.") or host in ("::1", "localhost"))
 
 
+async def stats_endpoint(request: Request) -> Response:
+    faults: Faults = request.app.state.faults
+    client = request.client.host if request.client else None
+    if not _is_loopback(client):
+        return JSONResponse({"error": "the stats endpoint answers loopback only"}, 403)
+    return JSONResponse({"requests": faults.requests_served})
+
+
 async def admin_endpoint(request: Request) -> Response:
     faults: Faults = request.app.state.faults
     client = request.client.host if request.client else None
@@ -125,9 +136,10 @@ class FaultMiddleware:
         self.faults = faults
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] == ADMIN_PATH:
+        if scope["type"] != "http" or scope["path"] in (ADMIN_PATH, STATS_PATH):
             await self.app(scope, receive, send)
             return
+        self.faults.requests_served += 1
         config = self.faults.config
         if config.latency_ms:
             await asyncio.sleep(config.latency_ms / 1000)
