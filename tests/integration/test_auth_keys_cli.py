@@ -63,8 +63,7 @@ def auth_in_thread(tmp_path: Path) -> Iterator[str]:
             ) as auth:
                 address.append(auth.address)
                 started.set()
-                while not stop.is_set():
-                    await asyncio.sleep(0.02)
+                await asyncio.to_thread(stop.wait)
             await parts.close()
             await registry.stop()
 
