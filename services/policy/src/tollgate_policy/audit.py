@@ -10,9 +10,11 @@ Every record also leaves as a JSON log line and an OpenTelemetry log record.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
+import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -145,6 +147,8 @@ class AuditTrail:
     def __init__(self, store: Store, *, max_length: int) -> None:
         self._store = store
         self._max_length = max_length
+        # One writer per tenant chain inside this process; other processes race optimistically.
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def record(
         self,
@@ -157,17 +161,8 @@ class AuditTrail:
         max_length = min(self._max_length, config.policy.audit.max_records)
         stream = audit_stream(config.name)
         try:
-            for _attempt in range(_APPEND_ATTEMPTS):
-                last = await self._store.stream_last(stream)
-                chained = {**fields, "prev_hash": last.fields.get("hash", "") if last else GENESIS}
-                chained["hash"] = record_hash(chained)
-                record_id = await self._store.stream_append_if_last(
-                    stream, chained, last_id=last.id if last else None, max_length=max_length
-                )
-                if record_id is not None:
-                    break
-            else:
-                raise StoreError("the audit chain stayed contended")
+            async with self._locks.setdefault(config.name, asyncio.Lock()):
+                record_id, chained = await self._append(stream, fields, max_length)
         except StoreError:
             logger.error("audit record not stored", extra={"audit": fields})
             raise _unavailable() from None
@@ -182,6 +177,22 @@ class AuditTrail:
             )
         )
         return record_id
+
+    async def _append(
+        self, stream: str, fields: dict[str, str], max_length: int
+    ) -> tuple[str, dict[str, str]]:
+        for attempt in range(_APPEND_ATTEMPTS):
+            last = await self._store.stream_last(stream)
+            chained = {**fields, "prev_hash": last.fields.get("hash", "") if last else GENESIS}
+            chained["hash"] = record_hash(chained)
+            record_id = await self._store.stream_append_if_last(
+                stream, chained, last_id=last.id if last else None, max_length=max_length
+            )
+            if record_id is not None:
+                return record_id, chained
+            # Another process appended first: back off a little, randomly, and chain again.
+            await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+        raise StoreError("the audit chain stayed contended")
 
     async def _entries(self, tenant: str, start: str = "-", end: str = "+") -> list[StreamEntry]:
         stream = audit_stream(tenant)
