@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
@@ -13,10 +14,13 @@ from tollgate_auth.web import browser, oauth_endpoints
 from tollgate_auth.web.context import WebContext
 
 
-def create_web_app(context: WebContext) -> FastAPI:
+def create_web_app(context: WebContext, extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """``extra_routers``: more pages served by auth (the approvals pages)."""
     app = FastAPI(title="Tollgate auth", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(oauth_endpoints.build_router(context))
     app.include_router(browser.build_router(context))
+    for router in extra_routers:
+        app.include_router(router)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, Any]:
