@@ -1,0 +1,409 @@
+"""The tool surface's cost: six everyday calls through the gateway and directly against Odoo.
+
+Starts its own local stack (`tollgate dev --free-ports`, one tenant on a simulated Odoo, 18.0 by
+default or ``--odoo-version 19.0``), makes sure 50+ leads exist (created through the gateway's own
+``create_records``), then for each scenario at concurrency 1 and 8 runs a fixed number of calls:
+
+- gateway: MCP ``tools/call`` (protocol 2026-07-28, one HTTP POST) to the front, which asks auth
+  (cached), policy and the tenant's worker, which calls the simulator;
+- direct: the request(s) the worker sends for that call, as JSON-RPC straight to the simulator
+  with the same user (the worker asks one record more than the limit to know whether more exist,
+  so the direct call does too).
+
+Printed per scenario and concurrency: p50/p99 latency of both, the latency Tollgate adds (p50 and
+p99 of gateway minus direct), the CPU time all Tollgate processes (front, auth, policy, worker)
+spent per call (from /proc/<pid>/stat, summed), Odoo requests per gateway call (the simulator's
+own request counter) and the answer's size (structuredContent, and the whole HTTP body).
+Bounded: a fixed number of calls, no thresholds; targets are printed next to the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tollgate_cli.stack_file import TenantEndpoint
+from tollgate_cli.testing import DevStack, running_dev_stack
+
+TENANT = "bench"
+TENANT_YAML = """
+apiVersion: tollgate.dev/v1alpha1
+kind: OdooTenant
+metadata:
+  name: bench
+  annotations: {{tollgate.dev/simulator: "{version}"}}
+spec:
+  odoo: {{url: "http://127.0.0.1:8069", database: odoo, allowInsecureHttp: true}}
+  access: {{mode: readWrite, allowedEmails: ["*"]}}
+  policy: {{defaultModelAccess: allow}}
+"""
+LEVELS = (1, 8)
+CALLS = {1: 200, 8: 400}
+WARMUP = 20
+LEADS_WANTED = 55
+CLOCK_TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+# The fields the worker picks when none are named (tollgate_worker.shaping.defaults), plus the
+# currency field it reads to label amounts.
+PARTNER_FIELDS = ["name", "email", "phone", "city", "country_id", "is_company"]
+LEAD_FIELDS = [
+    "name",
+    "partner_id",
+    "stage_id",
+    "expected_revenue",
+    "probability",
+    "user_id",
+    "currency_id",
+]
+FIELD_ATTRIBUTES = [
+    "type",
+    "relation",
+    "string",
+    "required",
+    "readonly",
+    "selection",
+    "store",
+    "currency_field",
+]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    tool: str
+    arguments: dict[str, Any]
+    # What the worker sends to Odoo for it: model, method, args, kwargs (keyword form).
+    direct: tuple[str, str, list[Any], dict[str, Any]]
+
+
+def scenarios(major: int) -> list[Scenario]:
+    companies = [["is_company", "=", True]]
+    if major >= 19:
+        grouping: tuple[str, str, list[Any], dict[str, Any]] = (
+            "sale.order",
+            "formatted_read_group",
+            [],
+            {
+                "domain": [],
+                "groupby": ["partner_id"],
+                "aggregates": ["amount_total:sum", "__count"],
+                "limit": 81,
+            },
+        )
+    else:
+        grouping = (
+            "sale.order",
+            "read_group",
+            [],
+            {
+                "domain": [],
+                "fields": ["amount_total:sum", "__count"],
+                "groupby": ["partner_id"],
+                "lazy": False,
+                "limit": 81,
+            },
+        )
+    return [
+        Scenario(
+            "search 10 companies",
+            "search_records",
+            {"model": "res.partner", "domain": companies, "limit": 10},
+            (
+                "res.partner",
+                "search_read",
+                [],
+                {"domain": companies, "fields": PARTNER_FIELDS, "offset": 0, "limit": 11},
+            ),
+        ),
+        Scenario(
+            "read one partner",
+            "get_records",
+            {"model": "res.partner", "ids": [8]},
+            ("res.partner", "read", [[8]], {"fields": PARTNER_FIELDS}),
+        ),
+        Scenario(
+            "count orders",
+            "count_records",
+            {"model": "sale.order"},
+            ("sale.order", "search_count", [], {"domain": []}),
+        ),
+        Scenario(
+            "total by customer",
+            "aggregate_records",
+            {"model": "sale.order", "groupby": ["partner_id"], "aggregates": ["amount_total:sum"]},
+            grouping,
+        ),
+        Scenario(
+            "describe res.partner",
+            "describe_model",
+            {"model": "res.partner"},
+            ("res.partner", "fields_get", [], {"attributes": FIELD_ATTRIBUTES}),
+        ),
+        Scenario(
+            "50 leads",
+            "search_records",
+            {"model": "crm.lead", "limit": 50},
+            (
+                "crm.lead",
+                "search_read",
+                [],
+                {"domain": [], "fields": LEAD_FIELDS, "offset": 0, "limit": 51},
+            ),
+        ),
+    ]
+
+
+Call = Callable[[httpx.AsyncClient], Awaitable[tuple[int, int]]]
+
+
+def _mcp_headers(tenant: TenantEndpoint, tool: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {tenant.api_key}",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": tool,
+    }
+
+
+def _rpc_result(response: httpx.Response) -> dict[str, Any]:
+    text = response.text
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        data = [line[5:].strip() for line in text.splitlines() if line.startswith("data:")]
+        text = data[-1] if data else "{}"
+    payload = json.loads(text)
+    result = payload.get("result")
+    if response.status_code != 200 or not isinstance(result, dict) or result.get("isError"):
+        raise RuntimeError(f"gateway call failed: {response.status_code} {response.text[:400]}")
+    return result
+
+
+def mcp_request(method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A stateless (2026-07-28) MCP request: the client's envelope rides in ``_meta``."""
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    return {"jsonrpc": "2.0", "id": 1, "method": method, "params": {**params, "_meta": meta}}
+
+
+def gateway_call(tenant: TenantEndpoint, tool: str, arguments: dict[str, Any]) -> Call:
+    body = mcp_request("tools/call", {"name": tool, "arguments": arguments})
+    headers = _mcp_headers(tenant, tool)
+
+    async def call(client: httpx.AsyncClient) -> tuple[int, int]:
+        response = await client.post(tenant.mcp_url, json=body, headers=headers)
+        result = _rpc_result(response)
+        structured = json.dumps(result.get("structuredContent"), separators=(",", ":"))
+        return len(structured.encode()), len(response.content)
+
+    return call
+
+
+async def direct_call(tenant: TenantEndpoint, scenario: Scenario) -> Call:
+    from tollgate_odoo_sim.addons.demo import DEMO_USERS
+
+    api_key = next(u.api_key for u in DEMO_USERS if u.login == tenant.odoo_login)
+    url = f"{tenant.odoo_url}/jsonrpc"
+    async with httpx.AsyncClient() as client:
+        login = await client.post(
+            url,
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {
+                    "service": "common",
+                    "method": "authenticate",
+                    "args": ["odoo", tenant.odoo_login, api_key, {}],
+                },
+            },
+        )
+        uid = login.json()["result"]
+        model, method, args, kwargs = scenario.direct
+        if "fields" in kwargs:
+            # Like the worker, read the currency field only where the model has one.
+            known = await client.post(
+                url,
+                json={
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "service": "object",
+                        "method": "execute_kw",
+                        "args": ["odoo", uid, api_key, model, "fields_get", [], {}],
+                    },
+                },
+            )
+            schema = known.json()["result"]
+            kwargs = {**kwargs, "fields": [f for f in kwargs["fields"] if f in schema]}
+    body = {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "params": {
+            "service": "object",
+            "method": "execute_kw",
+            "args": ["odoo", uid, api_key, model, method, args, kwargs],
+        },
+    }
+
+    async def call(client: httpx.AsyncClient) -> tuple[int, int]:
+        response = await client.post(url, json=body)
+        if response.status_code != 200 or "error" in response.json():
+            raise RuntimeError(f"direct call failed: {response.text[:300]}")
+        return len(response.content), len(response.content)
+
+    return call
+
+
+async def measure(call: Call, concurrency: int, total: int) -> tuple[list[float], int, int]:
+    """Latencies (ms) of ``total`` calls by ``concurrency`` callers; the last answer's sizes."""
+    latencies: list[float] = []
+    remaining = total
+    sizes = (0, 0)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
+        async def caller() -> None:
+            nonlocal remaining, sizes
+            while remaining > 0:
+                remaining -= 1
+                started = time.perf_counter()
+                sizes = await call(client)
+                latencies.append((time.perf_counter() - started) * 1000)
+
+        await asyncio.gather(*(caller() for _ in range(concurrency)))
+    return latencies, sizes[0], sizes[1]
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total
+
+
+async def odoo_requests(client: httpx.AsyncClient, tenant: TenantEndpoint) -> int:
+    response = await client.get(f"{tenant.odoo_url}/_sim/stats")
+    return int(response.json()["requests"])
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def ensure_leads(tenant: TenantEndpoint) -> int:
+    async with httpx.AsyncClient(timeout=60) as client:
+        body = mcp_request(
+            "tools/call", {"name": "count_records", "arguments": {"model": "crm.lead"}}
+        )
+        response = await client.post(
+            tenant.mcp_url, json=body, headers=_mcp_headers(tenant, "count_records")
+        )
+        have = int(_rpc_result(response)["structuredContent"]["count"])
+        missing = max(0, LEADS_WANTED - have)
+        if missing:
+            records = [
+                {
+                    "name": f"Opportunity {i}: {('desks', 'chairs', 'lamps')[i % 3]} for an office",
+                    "partner_id": [8, 12, 24, 27][i % 4],
+                    "expected_revenue": 1000.0 + 250 * i,
+                    "probability": float(10 * (i % 10)),
+                    "type": "opportunity",
+                }
+                for i in range(missing)
+            ]
+            create = gateway_call(
+                tenant, "create_records", {"model": "crm.lead", "records": records}
+            )
+            await create(client)
+        return have + missing
+
+
+async def run(stack: DevStack, version: str) -> None:
+    tenant = stack.info.tenants[TENANT]
+    pids = [pid for name, pid in stack.info.pids.items() if not name.startswith("odoo-")]
+    names = sorted(name for name in stack.info.pids if not name.startswith("odoo-"))
+    leads = await ensure_leads(tenant)
+    major = int(version.split(".")[0])
+    print(
+        f"Tollgate tool surface vs direct Odoo — simulated Odoo {version}, tenant {tenant.name}, "
+        f"user {tenant.odoo_login}, {leads} leads; Tollgate processes: {', '.join(names)}"
+    )
+    header = (
+        f"{'scenario':<21} {'c':>2} | {'direct p50':>10} {'p99':>7} | {'gateway p50':>11} "
+        f"{'p99':>7} | {'added p50':>9} {'p99':>7} | {'CPU/call':>8} | {'odoo req':>8} | "
+        f"{'answer B':>8} {'body B':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    async with httpx.AsyncClient() as admin:
+        for scenario in scenarios(major):
+            direct = await direct_call(tenant, scenario)
+            gateway = gateway_call(tenant, scenario.tool, scenario.arguments)
+            for concurrency in LEVELS:
+                total = CALLS[concurrency]
+                await measure(direct, concurrency, WARMUP)
+                await measure(gateway, concurrency, WARMUP)
+                direct_ms, _, _ = await measure(direct, concurrency, total)
+                ticks_before = cpu_ticks(pids)
+                requests_before = await odoo_requests(admin, tenant)
+                gateway_ms, answer, body = await measure(gateway, concurrency, total)
+                requests = (await odoo_requests(admin, tenant) - requests_before) / total
+                cpu_ms = (cpu_ticks(pids) - ticks_before) * CLOCK_TICK_MS / total
+                d50, d99 = statistics.median(direct_ms), percentile(direct_ms, 0.99)
+                g50, g99 = statistics.median(gateway_ms), percentile(gateway_ms, 0.99)
+                print(
+                    f"{scenario.name:<21} {concurrency:>2} | {d50:>8.2f}ms {d99:>5.2f}ms | "
+                    f"{g50:>9.2f}ms {g99:>5.2f}ms | {g50 - d50:>7.2f}ms {g99 - d99:>5.2f}ms | "
+                    f"{cpu_ms:>6.2f}ms | {requests:>8.2f} | {answer:>8} {body:>7}"
+                )
+    async with httpx.AsyncClient() as client:
+        body = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/list",
+            "params": {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}},
+        }
+        headers = {**_mcp_headers(tenant, ""), "Mcp-Method": "tools/list"}
+        del headers["Mcp-Name"]
+        response = await client.post(tenant.mcp_url, json=body, headers=headers)
+        tools = _rpc_result(response)
+        listed = json.dumps(tools, separators=(",", ":"))
+    print(
+        f"tools/list: {len(tools.get('tools', []))} tools, {len(listed.encode())} bytes "
+        "(target <= 16 KiB); targets per simple call: CPU <= 2 ms, added p50 <= 3 ms, "
+        "1 Odoo request; 50 leads <= 12 KiB; describe res.partner <= 8 KiB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--odoo-version", default="18.0", choices=["17.0", "18.0", "19.0"])
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tollgate-bench-") as work:
+        tenants_dir, state = Path(work) / "tenants", Path(work) / "state"
+        tenants_dir.mkdir()
+        (tenants_dir / f"{TENANT}.yaml").write_text(
+            TENANT_YAML.format(version=options.odoo_version)
+        )
+        print("starting the local stack (tollgate dev --free-ports) ...", file=sys.stderr)
+        with running_dev_stack(state, tenants_dir=tenants_dir) as stack:
+            asyncio.run(run(stack, options.odoo_version))
+
+
+if __name__ == "__main__":
+    main()
