@@ -27,7 +27,6 @@ from tollgate_policy.rules import parse_arguments
 
 # Decided and expired requests stay listed this long after they lapse.
 KEEP_AFTER_EXPIRY: Final = 24 * 3600.0
-_VALUE_KEYS: Final = ("values", "vals")
 
 
 def call_hash(principal: common_pb2.Principal, call: common_pb2.ToolCall) -> str:
@@ -78,10 +77,17 @@ class ApprovalDecision(BaseModel):
 
 
 def _changes(arguments: dict[str, Any]) -> dict[str, Any]:
-    for key in _VALUE_KEYS:
-        values = arguments.get(key)
-        if isinstance(values, dict):
-            return values
+    """The values a call writes: ``values`` (one set for all records) or ``records`` (one set
+    per new record, numbered when there are several)."""
+    values = arguments.get("values")
+    if isinstance(values, dict):
+        return values
+    records = arguments.get("records")
+    if isinstance(records, list):
+        rows = [row for row in records if isinstance(row, dict)]
+        if len(rows) == 1:
+            return rows[0]
+        return {f"record {n + 1}: {k}": v for n, row in enumerate(rows) for k, v in row.items()}
     return {}
 
 

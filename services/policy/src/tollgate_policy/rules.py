@@ -25,7 +25,7 @@ Outcome = Literal["allow", "deny", "approval"]
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Argument keys the tools use for written values and for read field lists.
-_VALUE_KEYS: Final = ("values", "vals")
+_VALUE_KEYS: Final = ("values", "vals", "records")
 _DOMAIN_KEYS: Final = ("domain",)
 
 
