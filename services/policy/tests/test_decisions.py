@@ -234,3 +234,24 @@ async def test_audit_query_filters_by_user_and_decision() -> None:
     assert [e.fields["user"] for e in denied] == ["u1@acme.example"]
     assert "payload" not in denied[0].fields
     assert len(await trail.query("acme", AuditQuery(limit=3))) == 3
+
+
+async def test_every_record_also_leaves_as_an_opentelemetry_log_record() -> None:
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+    from tollgate_common.audit_export import AUDIT_COLUMNS
+
+    exporter = InMemoryLogRecordExporter()
+    provider = LoggerProvider()
+    provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
+    store = InMemoryStore()
+    trail = AuditTrail(store, max_length=10, otel_logger=provider.get_logger("tollgate.audit"))
+    record_id = await trail.record(outcome(1), tenant({**POLICY, "audit": {}}))
+    (exported,) = exporter.get_finished_logs()
+    attributes = dict(exported.log_record.attributes or {})
+    assert attributes["tollgate.audit.id"] == record_id
+    assert attributes["tollgate.audit.tool"] == "search_records"
+    (entry,) = await store.stream_range(audit_stream("acme"))
+    assert set(entry.fields) == {*AUDIT_COLUMNS, "prev_hash", "hash"}
+    assert "Secret" not in str(attributes)
+    provider.shutdown()

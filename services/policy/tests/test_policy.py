@@ -234,3 +234,42 @@ def test_missing_or_invalid_settings_stop_the_service_naming_them(tenants_dir):
     assert invalid.returncode == 2
     assert "TOLLGATE_POLICY_STORE_URL" in invalid.stderr
     assert "Traceback" not in missing.stderr + invalid.stderr
+
+
+async def test_explain_names_the_deciding_rule_without_counting(policy):
+    allowed = await policy.stub.Explain(
+        policy_pb2.AuthorizeRequest(principal=principal(), call=search_call()), timeout=5
+    )
+    assert (allowed.decision, allowed.rule) == (
+        policy_pb2.DECISION_ALLOW,
+        "policy.models[0] (res.partner)",
+    )
+    denied = await policy.stub.Explain(
+        policy_pb2.AuthorizeRequest(
+            principal=principal(), call=search_call(model="hr.employee", operation="unlink")
+        ),
+        timeout=5,
+    )
+    assert (denied.decision, denied.reason_code, denied.rule) == (
+        policy_pb2.DECISION_DENY,
+        "model_operation_denied",
+        "policy.defaultModelAccess (deny)",
+    )
+    assert "unlink on hr.employee" in denied.message
+    assert await policy.store.stream_length(audit_stream("acme")) == 0
+
+
+async def test_unknown_approvals_and_tenants_are_named(policy):
+    missing = await error_of(
+        policy.stub.GetApproval(
+            policy_pb2.GetApprovalRequest(tenant="acme", approval_id="apr_nope"), timeout=5
+        )
+    )
+    assert missing.code is ErrorCode.NOT_FOUND
+    assert "apr_nope" in missing.message
+    unknown = await error_of(
+        policy.stub.QueryAudit(policy_pb2.QueryAuditRequest(tenant="initech"), timeout=5)
+    )
+    assert unknown.code is ErrorCode.NOT_FOUND
+    none = await error_of(policy.stub.VerifyAudit(policy_pb2.VerifyAuditRequest(), timeout=5))
+    assert none.code is ErrorCode.INVALID_ARGUMENT

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from opentelemetry._logs import LogRecord, SeverityNumber, get_logger
+from opentelemetry._logs import Logger, LogRecord, SeverityNumber, get_logger
 from tollgate.v1 import policy_pb2
 from tollgate_common.errors import ErrorCode, TollgateError
 from tollgate_common.stores import Store, StoreError, StreamEntry
@@ -29,7 +29,6 @@ from tollgate_common.tenants.config import TenantConfig
 from tollgate_policy.rules import parse_arguments
 
 logger = logging.getLogger("tollgate.audit")
-_otel_logger = get_logger("tollgate.audit")
 
 GENESIS: Final = "0" * 64
 _DECISION_BY_OUTCOME: Final = {
@@ -144,9 +143,11 @@ def _unavailable() -> TollgateError:
 
 
 class AuditTrail:
-    def __init__(self, store: Store, *, max_length: int) -> None:
+    def __init__(self, store: Store, *, max_length: int, otel_logger: Logger | None = None) -> None:
         self._store = store
         self._max_length = max_length
+        # The global provider's logger (set up by configure_telemetry) unless one is given.
+        self._otel = otel_logger or get_logger("tollgate.audit")
         # One writer per tenant chain inside this process; other processes race optimistically.
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -167,7 +168,7 @@ class AuditTrail:
             logger.error("audit record not stored", extra={"audit": fields})
             raise _unavailable() from None
         logger.info("audit", extra={"audit": {"id": record_id, **chained}})
-        _otel_logger.emit(
+        self._otel.emit(
             LogRecord(
                 severity_number=SeverityNumber.INFO,
                 severity_text="INFO",

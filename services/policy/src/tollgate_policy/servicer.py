@@ -8,6 +8,11 @@ import grpc
 from tollgate.v1 import policy_pb2, policy_pb2_grpc
 from tollgate_common.access_tokens import email_allowed
 from tollgate_common.errors import ErrorCode, TollgateError
+from tollgate_common.observe import (
+    observe_approval_decided,
+    observe_audit_record,
+    observe_decision,
+)
 from tollgate_common.stores import StoreError
 from tollgate_common.tenants.config import TenantConfig
 
@@ -39,7 +44,9 @@ class PolicyServicer(policy_pb2_grpc.PolicyServiceServicer):
     async def Authorize(
         self, request: policy_pb2.AuthorizeRequest, context: Context
     ) -> policy_pb2.AuthorizeResponse:
-        return await self.decider.authorize(request)
+        response = await self.decider.authorize(request)
+        observe_decision(request, response)
+        return response
 
     async def Explain(
         self, request: policy_pb2.AuthorizeRequest, context: Context
@@ -65,6 +72,7 @@ class PolicyServicer(policy_pb2_grpc.PolicyServiceServicer):
             )
         denied = self.decider.policy_of(config).denied_fields(request.call.model)
         await self.audit.record(request, config, denied)
+        observe_audit_record(request)
         return policy_pb2.RecordOutcomeResponse()
 
     # -- approvals ----------------------------------------------------------------------------
@@ -116,6 +124,7 @@ class PolicyServicer(policy_pb2_grpc.PolicyServiceServicer):
                 approve=request.approve,
                 comment=request.comment,
             )
+            observe_approval_decided(config.name, request.approval_id, request.approve)
             return await book.to_proto(approval)
         except StoreError:
             raise _store_error() from None
