@@ -19,6 +19,7 @@ from tollgate_cli.devstack.plan import DevStackError, Ports
 from tollgate_cli.devstack.run import prepare_stack, run_stack
 from tollgate_cli.remote import PROTOCOLS, Protocol, connect, parse_arguments
 from tollgate_cli.stack_file import StackInfo
+from tollgate_cli.trace import trace_command
 
 app = typer.Typer(
     name="tollgate",
@@ -153,6 +154,9 @@ def connect_command(
 ) -> None:
     """Bridge stdio to a tenant's MCP URL, for clients that can only start a local command."""
     anyio.run(run_bridge, url, key)
+
+
+app.command(name="trace")(trace_command)
 
 
 def main() -> None:

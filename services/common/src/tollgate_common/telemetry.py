@@ -4,7 +4,10 @@ The SDK owns its environment: ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES`
 ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``…_TRACES_ENDPOINT`` / ``…_METRICS_ENDPOINT``),
 ``OTEL_EXPORTER_OTLP_PROTOCOL`` (``grpc`` or ``http/protobuf``), ``OTEL_TRACES_EXPORTER`` and
 ``OTEL_METRICS_EXPORTER`` (``otlp``, ``console`` or ``none``), ``OTEL_TRACES_SAMPLER`` (+ ``_ARG``),
-``OTEL_METRIC_EXPORT_INTERVAL``, ``OTEL_PROPAGATORS`` and ``OTEL_SDK_DISABLED``.
+``OTEL_METRIC_EXPORT_INTERVAL``, ``OTEL_PROPAGATORS`` and ``OTEL_SDK_DISABLED``; logs (the audit
+records) leave through ``OTEL_LOGS_EXPORTER`` / ``OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`` likewise.
+Locally, ``TOLLGATE_TRACES_FILE`` names a JSON-lines file every finished span is appended to
+(``tollgate dev`` sets it; ``tollgate trace`` reads it).
 
 An exporter is created only when one is configured; without one, spans still get ids (for log
 correlation and propagation) but are never exported, which costs next to nothing. Trace context
@@ -19,13 +22,17 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import grpc
 from opentelemetry import metrics, propagate, trace
+from opentelemetry._logs import set_logger_provider
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.instrumentation import grpc as otel_grpc
 from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
     ConsoleMetricExporter,
@@ -43,14 +50,17 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from tollgate_common.settings import CONFIG_ERROR_EXIT_STATUS, ConfigurationError
+from tollgate_common.span_file import JsonLinesSpanExporter
 
 OTLP_PROTOCOLS = ("grpc", "http/protobuf")
 EXPORTER_NAMES = ("otlp", "console", "none")
 
-Signal = Literal["traces", "metrics"]
+Signal = Literal["traces", "metrics", "logs"]
+TRACES_FILE_VARIABLE = "TOLLGATE_TRACES_FILE"
 
 _tracer_provider: TracerProvider | None = None
 _meter_provider: MeterProvider | None = None
+_logger_provider: LoggerProvider | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +159,40 @@ def metric_exporter_from_env(environ: Mapping[str, str]) -> MetricExporter | Non
     return HttpMetricExporter(endpoint=target.endpoint)
 
 
+def log_exporter_from_env(environ: Mapping[str, str]) -> LogRecordExporter | None:
+    """The log exporter ``OTEL_*`` asks for (OTLP only; console logs are the JSON lines)."""
+    names = _exporter_names(environ, "logs")
+    if "none" in names or "otlp" not in names:
+        return None
+    target = otlp_target(environ, "logs")
+    if target is None:
+        return None
+    if target.protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import (
+            OTLPLogExporter as GrpcLogExporter,
+        )
+
+        return GrpcLogExporter(endpoint=target.endpoint)
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import (
+        OTLPLogExporter as HttpLogExporter,
+    )
+
+    return HttpLogExporter(endpoint=target.endpoint)
+
+
+def build_logger_provider(
+    default_service_name: str, *, environ: Mapping[str, str] | None = None
+) -> LoggerProvider | None:
+    """A LoggerProvider exporting OTLP log records (the audit trail), or None without exporter."""
+    env = os.environ if environ is None else environ
+    exporter = log_exporter_from_env(env)
+    if exporter is None:
+        return None
+    provider = LoggerProvider(resource=build_resource(default_service_name))
+    provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
+    return provider
+
+
 def build_resource(default_service_name: str) -> Resource:
     """The service's resource: ``OTEL_SERVICE_NAME`` and ``OTEL_RESOURCE_ATTRIBUTES`` (read by
     the SDK from the process environment) win over ``default_service_name``."""
@@ -173,6 +217,9 @@ def build_tracer_provider(
     exporter = exporter_from_env(env)
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
+    traces_file = env.get(TRACES_FILE_VARIABLE, "").strip()
+    if traces_file:
+        provider.add_span_processor(BatchSpanProcessor(JsonLinesSpanExporter(Path(traces_file))))
     for processor in span_processors:
         provider.add_span_processor(processor)
     return provider
@@ -207,7 +254,7 @@ def configure_telemetry(
     API's no-op tracer and meter stay). An unusable ``OTEL_*`` value prints one line naming it and
     exits with status 2, like `tollgate_common.settings.load_settings`.
     """
-    global _tracer_provider, _meter_provider
+    global _tracer_provider, _meter_provider, _logger_provider
     env = os.environ if environ is None else environ
     if _tracer_provider is not None:
         return _tracer_provider
@@ -220,6 +267,7 @@ def configure_telemetry(
         meter_provider = build_meter_provider(
             default_service_name, metric_readers=metric_readers, environ=env
         )
+        logger_provider = build_logger_provider(default_service_name, environ=env)
     except ConfigurationError as error:
         print(f"{default_service_name}: invalid configuration: {error}", file=sys.stderr)
         raise SystemExit(CONFIG_ERROR_EXIT_STATUS) from None
@@ -230,6 +278,9 @@ def configure_telemetry(
     _tracer_provider, _meter_provider = tracer_provider, meter_provider
     trace.set_tracer_provider(tracer_provider)
     metrics.set_meter_provider(meter_provider)
+    if logger_provider is not None:
+        _logger_provider = logger_provider
+        set_logger_provider(logger_provider)
     return tracer_provider
 
 
@@ -239,6 +290,8 @@ def shutdown_telemetry() -> None:
         _tracer_provider.shutdown()
     if _meter_provider is not None:
         _meter_provider.shutdown()
+    if _logger_provider is not None:
+        _logger_provider.shutdown()
 
 
 def get_tracer(name: str, tracer_provider: trace.TracerProvider | None = None) -> trace.Tracer:

@@ -24,6 +24,7 @@ from tollgate_front.backends import Backends
 from tollgate_front.catalog import register_tools
 from tollgate_front.config import Settings
 from tollgate_front.gateway import ToolGateway
+from tollgate_front.request_tracing import TracedRequests
 from tollgate_front.runtime import FrontRuntime
 from tollgate_front.tenant_endpoint import TenantMcpEndpoint, error_response, not_found
 from tollgate_front.token_verifier import AuthTokenVerifier, PrincipalCache
@@ -136,7 +137,10 @@ def create_app(settings: Settings) -> Starlette:
             await runtime.backends.close()
 
     return Starlette(
-        routes=[Route("/health", health, methods=["GET"]), Route("/t/{tenant}/mcp", tenants)],
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Route("/t/{tenant}/mcp", TracedRequests(tenants)),
+        ],
         exception_handlers={404: not_found},
         lifespan=lifespan,
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from tollgate.v1 import common_pb2, policy_pb2, worker_pb2
 from tollgate_common.errors import ErrorCode, TollgateError, rpc_errors
+from tollgate_common.observe import observe_authorization, observe_tool_call
 from tollgate_common.telemetry import current_trace_id
 
 from tollgate_front.backends import Backends
@@ -104,7 +105,9 @@ class ToolGateway:
         )
         # No decision means no call: a policy service that cannot answer fails the call closed.
         with rpc_errors("The policy service"):
-            return await self._backends.policy.Authorize(request, timeout=self._policy_timeout)
+            decision = await self._backends.policy.Authorize(request, timeout=self._policy_timeout)
+        observe_authorization(decision)
+        return decision
 
     def _record(
         self,
@@ -118,6 +121,14 @@ class ToolGateway:
         *,
         record_count: int = 0,
     ) -> None:
+        observe_tool_call(
+            caller.tenant.name,
+            call,
+            outcome,
+            duration=time.perf_counter() - started,
+            error=error,
+            record_count=record_count,
+        )
         request = policy_pb2.RecordOutcomeRequest(
             decision_id=decision_id,
             principal=caller.principal,

@@ -31,6 +31,7 @@ from tollgate_common.access_tokens import (
     verify_access_token,
 )
 from tollgate_common.errors import ErrorCode, TollgateError, rpc_errors
+from tollgate_common.observe import token_answered_by, traced_token_verification
 from tollgate_common.tenants import TenantRegistry
 
 logger = logging.getLogger(__name__)
@@ -223,16 +224,19 @@ class AuthTokenVerifier:
         return synced is not None and time.monotonic() - synced <= self._max_staleness
 
     # verification --------------------------------------------------------------------------
+    @traced_token_verification
     async def verify(self, token: str, *, tenant: str, resource: str) -> common_pb2.Principal:
         """The caller's principal; raises `TollgateError` (UNAUTHENTICATED when the token is
         not good for this tenant, UNAVAILABLE/DEADLINE_EXCEEDED when auth cannot answer)."""
         if looks_like_access_token(token) and self._fresh() and self.issuer_base is not None:
             principal = await self._verify_locally(token, tenant=tenant, resource=resource)
             if principal is not None:
+                token_answered_by("local")
                 return principal
         digest = token_digest(tenant, token)
         cached = self._cache.get(digest)
         if cached is not None:
+            token_answered_by("cache")
             return cached
         request = auth_pb2.VerifyTokenRequest(token=token, tenant=tenant, resource=resource)
         with rpc_errors("The authentication service"):

@@ -12,6 +12,7 @@ import logging
 import httpx
 from tollgate.v1 import worker_pb2, worker_pb2_grpc
 from tollgate_common.grpc_server import GrpcServer, wait_for_stop_signal
+from tollgate_common.http_tracing import instrument_odoo_client
 
 from tollgate_worker.config import Settings
 from tollgate_worker.credentials import CredentialOpener
@@ -44,6 +45,11 @@ def build_parts(
         ),
         verify_tls=settings.odoo_verify_tls,
         transport=transport,
+    )
+    instrument_odoo_client(
+        odoo_transport._client,
+        tenant=settings.tenant,
+        breaker_state=lambda: odoo_transport.breaker.state,
     )
     client = OdooClient(odoo_transport, settings.odoo_database, settings.odoo_protocol)
     return WorkerParts(

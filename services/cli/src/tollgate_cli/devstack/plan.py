@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from tollgate_common.telemetry import TRACES_FILE_VARIABLE
 from tollgate_common.tenants import TenantConfig, TenantSpec, compile_tenant, parse_tenant_resource
 from tollgate_common.tenants.resource import TenantSpecError, load_yaml_documents
 
@@ -179,7 +180,11 @@ def build_plan(
     configs: list[TenantConfig] = []
     key_entries: list[dict[str, str]] = []
     endpoints: dict[str, TenantEndpoint] = {}
-    common_env = {"PYTHONUNBUFFERED": "1"}
+    # Every service appends its finished spans here; `tollgate trace` reads them.
+    common_env = {
+        "PYTHONUNBUFFERED": "1",
+        TRACES_FILE_VARIABLE: str(state_dir.absolute() / "traces.jsonl"),
+    }
 
     for index, tenant in enumerate(tenants):
         worker_port = ports.workers[index]

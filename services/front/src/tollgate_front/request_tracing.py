@@ -1,0 +1,108 @@
+"""A SERVER span around each HTTP request to ``/t/<tenant>/mcp``, continuing the client's trace.
+
+The MCP SDK opens its own span per JSON-RPC message (``tools/call search_records``), parented on
+the ``traceparent`` in the request's ``_meta`` when there is one. Token verification runs before
+the SDK sees the request, so this span is what it hangs from. Its parent is the client's
+``traceparent`` header or, when the client only put trace context in ``_meta`` (the SDK client
+does), that one: the body of a POST is read once here and handed on untouched, so everything the
+front does for one request lands in the client's trace.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind, StatusCode
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_tracer = trace.get_tracer("tollgate.front")
+ROUTE: Final = "/t/{tenant}/mcp"
+# A body larger than this is not searched for trace context (the SDK still gets all of it).
+_PEEK_LIMIT: Final = 256 * 1024
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def _meta_context(body: bytes) -> Context | None:
+    if b"traceparent" not in body:
+        return None
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    params = message.get("params") if isinstance(message, dict) else None
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    if not isinstance(meta, dict) or not isinstance(meta.get("traceparent"), str):
+        return None
+    carrier = {k: v for k, v in meta.items() if k in ("traceparent", "tracestate")}
+    context = propagate.extract(carrier)
+    return context if trace.get_current_span(context).get_span_context().is_valid else None
+
+
+async def _read_body(receive: Receive) -> tuple[list[Message], bytes]:
+    messages: list[Message] = []
+    body = bytearray()
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        body.extend(message.get("body", b""))
+        if not message.get("more_body") or len(body) > _PEEK_LIMIT:
+            break
+    return messages, bytes(body)
+
+
+class TracedRequests:
+    """ASGI wrapper; see the module docstring."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        context: Context | None = None
+        if "traceparent" in headers:
+            context = propagate.extract(headers)
+        elif scope.get("method") == "POST":
+            messages, body = await _read_body(receive)
+            context = _meta_context(body)
+            receive = _replay(messages, receive)
+        method = str(scope.get("method", "GET"))
+        status: dict[str, int] = {}
+
+        async def send_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = int(message["status"])
+            await send(message)
+
+        with _tracer.start_as_current_span(
+            f"{method} {ROUTE}",
+            context=context,
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": method, "http.route": ROUTE},
+        ) as span:
+            await self._app(scope, receive, send_status)
+            code = status.get("code", 0)
+            span.set_attribute("http.response.status_code", code)
+            if code >= 500:
+                span.set_status(StatusCode.ERROR)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Any:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
