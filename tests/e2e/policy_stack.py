@@ -26,10 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import mcp_types
 import yaml
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 from tollgate_cli.devstack.plan import Ports, ProcessSpec, ReadyCheck
 from tollgate_cli.devstack.run import prepare_stack
-from tollgate_cli.remote import connect
+from tollgate_cli.remote import auth_headers, connect
 from tollgate_common.testing import free_port
 from tollgate_odoo_sim.addons.demo import DEMO_USERS
 
@@ -48,7 +52,7 @@ spec:
     defaultModelAccess: deny
     models:
       - {{model: res.partner, allow: [read, create, write, unlink], denyFields: [vat]}}
-    tools: {{deny: [export_records]}}
+    tools: {{deny: [export_records], confirm: [create_records]}}
     approvals:
       tools: [update_records, delete_records]
       approvers: ["{APPROVER_EMAIL}"]
@@ -92,6 +96,35 @@ class GovStack:
             return bool(result.is_error), result.structured_content, text
 
         # In a thread of its own: Playwright's sync API keeps an event loop in this one.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, go()).result()
+
+    def call_asking(
+        self, tool: str, arguments: dict[str, Any], *, accept: bool
+    ) -> tuple[bool, str, list[str]]:
+        """A call from a 2025-11-25 client that answers elicitations (accept or decline):
+        (is_error, text, the questions it was asked)."""
+        asked: list[str] = []
+
+        async def answer(context: Any, params: Any) -> mcp_types.ElicitResult:
+            asked.append(params.message)
+            if accept:
+                return mcp_types.ElicitResult(action="accept", content={"confirm": True})
+            return mcp_types.ElicitResult(action="decline")
+
+        async def go() -> tuple[bool, str, list[str]]:
+            async with (
+                create_mcp_http_client(headers=auth_headers(self.api_key)) as http,
+                Client(
+                    streamable_http_client(self.mcp_url, http_client=http),
+                    mode="legacy",
+                    elicitation_callback=answer,
+                ) as client,
+            ):
+                result = await client.call_tool(tool, arguments)
+            text = " ".join(getattr(c, "text", "") for c in result.content)
+            return bool(result.is_error), text, asked
+
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             return pool.submit(asyncio.run, go()).result()
 

@@ -209,6 +209,23 @@ def test_an_expired_request_cannot_be_approved_and_the_call_asks_anew(
     assert approval_id(text) != request_id
 
 
+def test_a_tool_marked_confirm_asks_the_user_in_the_client_first(stack: GovStack) -> None:
+    arguments = {"model": "res.partner", "records": [{"name": "Confirmed Co"}]}
+    before = stack.odoo_requests()
+    is_error, text, asked = stack.call_asking("create_records", arguments, accept=False)
+    assert is_error
+    assert "did not confirm" in text
+    assert len(asked) == 1
+    assert "create_records" in asked[0]
+    assert stack.odoo_requests() == before, "a declined call reached Odoo"
+    is_error, text, asked = stack.call_asking("create_records", arguments, accept=True)
+    assert not is_error, text
+    assert len(asked) == 1
+    # A client without elicitation cannot be asked: policy's allow stands.
+    is_error, _structured, text = stack.call("create_records", arguments)
+    assert not is_error, text
+
+
 def audit_count(stack: GovStack) -> int:
     answer = policy_stub(stack).QueryAudit(
         policy_pb2.QueryAuditRequest(tenant=TENANT, limit=100_000), timeout=10

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
+from mcp.shared.exceptions import NoBackChannelError
 from mcp_types import ClientCapabilities, ElicitationCapability
 from pydantic import BaseModel, Field
 from tollgate.v1 import common_pb2, policy_pb2
@@ -90,9 +91,13 @@ def client_confirmer(ctx: Any) -> Confirmer | None:
     async def confirm(call: common_pb2.ToolCall) -> bool:
         try:
             answer = await ctx.elicit(describe_call(call), Confirmation)
+        except NoBackChannelError:
+            # This connection cannot carry a server request (stateless transport): the client
+            # cannot be asked, so policy's allow stands, as for clients without elicitation.
+            return True
         except Exception:
             logger.warning("confirmation could not be asked", extra={"tool": call.tool})
-            return False  # no answer is no consent
+            return False  # an answer that went wrong is no consent
         data = getattr(answer, "data", None)
         return answer.action == "accept" and isinstance(data, Confirmation) and data.confirm
 
