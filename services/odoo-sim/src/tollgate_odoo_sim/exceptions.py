@@ -69,7 +69,7 @@ class ValidationError(UserError):
 
 
 def odoo_path(exc: BaseException) -> str:
-    """The dotted path Odoo puts in ``data.name`` for *exc* (``builtins.ValueError`` for builtins)."""
+    """The dotted path Odoo puts in ``data.name`` (``builtins.ValueError`` for builtins)."""
     path = getattr(type(exc), "odoo_path", None)
     if isinstance(path, str):
         return path

@@ -204,6 +204,11 @@ class _Compiler:
     def _getter(self, model: str, name: str) -> Getter:
         if name == "id":
             return lambda rid: rid
+        # a source may hand out its per-column reader, which saves a lookup per record
+        column_getter = getattr(self.source, "column_getter", None)
+        if column_getter is not None:
+            getter: Getter = column_getter(model, name)
+            return getter
         value = self.source.value
         return lambda rid: value(model, rid, name)
 

@@ -213,16 +213,26 @@ def search_ids(
     if rules is not None:
         # the rules are trusted data: evaluated with the same engine, in one pass with the domain
         full = ["&", *domains.normalize(full or [], version=major), *rules]
-    table_ids = model.env.registry.tables[name].rows.keys()
-    ids = domains.evaluate(source, name, full or [], table_ids, version=major)
+    rows = model.env.registry.tables[name].rows
+    start = int(offset or 0)
+    # Odoo treats limit=0 (like None/False) as "no limit"
+    stop = start + int(limit) if limit else None
+    if not count and stop is not None and len(rows) >= _BIG:
+        # A page of a big table: walk the table's cached order and stop at the page's end,
+        # instead of testing every row and sorting the matches.
+        matches = domains.compile_domain(source, name, full or [], version=major)
+        page: list[int] = []
+        for rid in _table_order(model, source, order or model._order):
+            if matches(rid):
+                page.append(rid)
+                if len(page) == stop:
+                    break
+        return page[start:]
+    ids = domains.evaluate(source, name, full or [], rows.keys(), version=major)
     if count:
         return ids
     ids = _ordered(model, source, ids, order or model._order)
-    if offset:
-        ids = ids[int(offset) :]
-    if limit:  # Odoo treats limit=0 (like None/False) as "no limit"
-        ids = ids[: int(limit)]
-    return list(ids)
+    return list(ids[start:stop])
 
 
 _BIG = 2_000
@@ -230,10 +240,16 @@ _BIG = 2_000
 
 def _ordered(model: Model, source: OrmSource, ids: list[int], order: str) -> list[int]:
     """Sort *ids*; large results reuse a cached order of the whole table (until the next write)."""
+    if len(ids) < _BIG:
+        return list(domains.sort_ids(source, model._name, ids, order))
+    wanted = set(ids)
+    return [rid for rid in _table_order(model, source, order) if rid in wanted]
+
+
+def _table_order(model: Model, source: OrmSource, order: str) -> list[int]:
+    """Every row of *model*'s table in *order*, cached until the next write."""
     name = model._name
     registry = model.env.registry
-    if len(ids) < _BIG:
-        return list(domains.sort_ids(source, name, ids, order))
     cache: dict[tuple[str, str], tuple[int, list[int]]] = registry.__dict__.setdefault(
         "_order_cache", {}
     )
@@ -242,8 +258,7 @@ def _ordered(model: Model, source: OrmSource, ids: list[int], order: str) -> lis
         everything = list(registry.tables[name].rows)
         hit = (registry.generation, list(domains.sort_ids(source, name, everything, order)))
         cache[(name, order)] = hit
-    wanted = set(ids)
-    return [rid for rid in hit[1] if rid in wanted]
+    return hit[1]
 
 
 def search(
