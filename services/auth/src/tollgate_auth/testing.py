@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import grpc
@@ -187,17 +187,22 @@ class _QuietServer(uvicorn.Server):
 
 @contextlib.asynccontextmanager
 async def serving(
-    app: ASGIApp, *, certfile: Path | None = None, keyfile: Path | None = None
+    app: ASGIApp,
+    *,
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
+    lifespan: Literal["on", "off"] = "off",
+    port: int = 0,
 ) -> AsyncIterator[str]:
-    """Serve ``app`` on 127.0.0.1 and a free port in this event loop; yields its base URL
-    (https when a certificate is given)."""
+    """Serve ``app`` on 127.0.0.1 and ``port`` (0: a free one) in this event loop; yields its
+    base URL (https when a certificate is given)."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
-        port=0,
+        port=port,
         log_config=None,
         access_log=False,
-        lifespan="off",
+        lifespan=lifespan,
         ssl_certfile=str(certfile) if certfile else None,
         ssl_keyfile=str(keyfile) if keyfile else None,
     )
@@ -208,9 +213,9 @@ async def serving(
             task.result()
             raise RuntimeError("the test server did not start")
         await asyncio.sleep(0.01)
-    port = next(sock.getsockname()[1] for s in server.servers for sock in s.sockets)
+    bound = next(sock.getsockname()[1] for s in server.servers for sock in s.sockets)
     try:
-        yield f"{'https' if certfile else 'http'}://127.0.0.1:{port}"
+        yield f"{'https' if certfile else 'http'}://127.0.0.1:{bound}"
     finally:
         server.should_exit = True
         await task
