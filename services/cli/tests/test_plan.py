@@ -99,3 +99,26 @@ def test_an_unknown_simulator_series_is_refused(tmp_path: Path) -> None:
 def test_no_tenant_files_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(DevStackError, match="no tenant files"):
         load_tenants(tmp_path)
+
+
+def test_a_taken_port_is_named_before_anything_starts(tmp_path: Path) -> None:
+    import socket
+
+    from tollgate_cli.devstack.run import prepare_stack
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        ports = Ports.free(2)
+        with pytest.raises(DevStackError) as raised:
+            prepare_stack(
+                tenants_dir=EXAMPLES,
+                state_dir=tmp_path,
+                ports=lambda _n: Ports(
+                    port, ports.auth, ports.policy, ports.workers, ports.simulators
+                ),
+                log_level="INFO",
+            )
+    assert f"front (127.0.0.1:{port})" in str(raised.value)
+    assert "--free-ports" in str(raised.value)

@@ -5,13 +5,21 @@ from __future__ import annotations
 import asyncio
 import shutil
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from tollgate_cli.devstack.banner import render_banner
-from tollgate_cli.devstack.plan import Ports, ProcessSpec, StackPlan, build_plan, load_tenants
+from tollgate_cli.devstack.plan import (
+    DevStackError,
+    Ports,
+    ProcessSpec,
+    StackPlan,
+    build_plan,
+    load_tenants,
+)
 from tollgate_cli.devstack.secrets import load_or_create
 from tollgate_cli.devstack.supervisor import Supervisor
 from tollgate_cli.stack_file import STACK_FILE
@@ -40,6 +48,7 @@ def prepare_stack(
         state_dir=state_dir,
         log_level=log_level,
     )
+    check_ports(plan)
     tenants_out = state_dir / "tenants"
     if tenants_out.exists():
         shutil.rmtree(tenants_out)  # a tenant removed from the examples must not linger
@@ -47,6 +56,25 @@ def prepare_stack(
     for relative, text in plan.files.items():
         (state_dir / relative).write_text(text, encoding="utf-8")
     return plan
+
+
+def check_ports(plan: StackPlan) -> None:
+    """Refuse to start when a port the stack needs is taken, naming the process and the port."""
+    taken = []
+    for spec in plan.processes:
+        host, port = spec.ready.address
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # As the servers do: a port left in TIME_WAIT by the last run is free, a listener is not.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, port))
+            except OSError:
+                taken.append(f"{spec.name} ({host}:{port})")
+    if taken:
+        raise DevStackError(
+            "ports in use: " + ", ".join(taken) + ". Is another stack running? Stop it, or "
+            "choose ports with --front-port/--grpc-port/--odoo-port, or use --free-ports."
+        )
 
 
 def _phases(plan: StackPlan) -> list[list[ProcessSpec]]:
