@@ -64,7 +64,7 @@ def check_ports(plan: StackPlan) -> None:
     for spec in plan.processes:
         host, port = spec.ready.address
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            # As the servers do: a port left in TIME_WAIT by the last run is free, a listener is not.
+            # As the servers do: a port in TIME_WAIT from the last run is free, a listener is not.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((host, port))
