@@ -115,6 +115,8 @@ class Field:
         self.context: dict[str, Any] = dict(get("context") or {})
         self.check_company: bool = bool(get("check_company", False))
         self.depends: tuple[str, ...] = tuple(get("depends", ()))
+        self.change_default: bool = bool(get("change_default", False))
+        self.default_export_compatible: bool = bool(get("default_export_compatible", False))
 
     def _setup_name(self, name: str) -> None:
         self.name = name
@@ -207,6 +209,8 @@ class Field:
             "manual": False,
             "depends": list(self.depends_list()),
             "company_dependent": self.company_dependent,
+            "change_default": self.change_default,
+            "default_export_compatible": self.default_export_compatible,
             "name": self.name,
             "exportable": True,
             "groupable": self.store and self.type not in ("text", "html", "binary", "one2many"),
