@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mcp import Client, StdioServerParameters
 from mcp_types import TextContent
 from tollgate_cli.remote import PROTOCOLS, Protocol, connect
 from tollgate_cli.testing import DevStack
@@ -111,6 +112,21 @@ def test_tollgate_call_prints_the_structured_result(dev_stack: DevStack) -> None
     assert done.returncode == 0, done.stderr
     assert '"has_more": true' in done.stdout
     assert '"name":' in done.stdout
+
+
+async def test_tollgate_connect_bridges_a_stdio_client(dev_stack: DevStack) -> None:
+    endpoint = dev_stack.info.tenants["acme"]
+    bridge = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "tollgate_cli", "connect", endpoint.mcp_url],
+        env={**os.environ, "TOLLGATE_API_KEY": endpoint.api_key},
+    )
+    async with Client(bridge, mode="legacy") as client:
+        assert "search_records" in {tool.name for tool in (await client.list_tools()).tools}
+        result = await client.call_tool("search_records", {"model": "res.partner", "limit": 1})
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    assert len(result.structured_content["records"]) == 1
 
 
 @pytest.mark.parametrize(
