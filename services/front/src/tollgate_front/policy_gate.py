@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 # Asks the user to confirm a call (True: go ahead); None when the client cannot be asked.
 Confirmer = Callable[[common_pb2.ToolCall], Awaitable[bool]]
 
-OUTCOME_OF_REFUSAL: Final = {
+OUTCOME_OF_REFUSAL: Final[dict[ErrorCode, policy_pb2.Outcome.ValueType]] = {
     ErrorCode.APPROVAL_REQUIRED: policy_pb2.OUTCOME_APPROVAL_REQUIRED,
 }
 
@@ -52,7 +52,7 @@ def refusal(decision: policy_pb2.AuthorizeResponse, call: common_pb2.ToolCall) -
     )
 
 
-def outcome_of(error: TollgateError) -> int:
+def outcome_of(error: TollgateError) -> policy_pb2.Outcome.ValueType:
     return OUTCOME_OF_REFUSAL.get(error.code, policy_pb2.OUTCOME_DENIED)
 
 
