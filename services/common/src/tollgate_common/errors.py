@@ -20,6 +20,8 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, status_pb2
 from grpc_status import rpc_status
+from opentelemetry import trace
+from opentelemetry.trace import StatusCode
 from tollgate.v1 import common_pb2
 
 logger = logging.getLogger(__name__)
@@ -136,6 +138,12 @@ class TollgateError(Exception):
 
 async def abort(context: grpc.aio.ServicerContext[Any, Any], error: TollgateError) -> NoReturn:
     """End the current call with ``error`` as a structured status."""
+    # OpenTelemetry's gRPC interceptor does not see abort_with_status: mark its span here.
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.set_attribute("rpc.grpc.status_code", error.code.status_code.value[0])
+        span.set_attribute("tollgate.error.code", error.code.value)
+        span.set_status(StatusCode.ERROR, error.code.value)
     await context.abort_with_status(error.to_status())
     raise AssertionError("abort_with_status returned")  # pragma: no cover - grpc always raises
 
