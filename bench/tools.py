@@ -62,8 +62,6 @@ LEAD_FIELDS = [
     "partner_id",
     "stage_id",
     "expected_revenue",
-    "probability",
-    "user_id",
     "currency_id",
 ]
 FIELD_ATTRIBUTES = [
@@ -206,7 +204,10 @@ def gateway_call(tenant: TenantEndpoint, tool: str, arguments: dict[str, Any]) -
     async def call(client: httpx.AsyncClient) -> tuple[int, int]:
         response = await client.post(tenant.mcp_url, json=body, headers=headers)
         result = _rpc_result(response)
-        structured = json.dumps(result.get("structuredContent"), separators=(",", ":"))
+        content = result.get("structuredContent") or {}
+        if content.get("truncated"):
+            print(f"  note: {tool} answer cut by the size budget ({content.get('more')})")
+        structured = json.dumps(content, separators=(",", ":"))
         return len(structured.encode()), len(response.content)
 
     return call
@@ -287,12 +288,13 @@ async def measure(call: Call, concurrency: int, total: int) -> tuple[list[float]
     return latencies, sizes[0], sizes[1]
 
 
+def process_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+
+
 def cpu_ticks(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total
+    return sum(process_ticks(pid) for pid in pids)
 
 
 async def odoo_requests(client: httpx.AsyncClient, tenant: TenantEndpoint) -> int:
@@ -350,6 +352,9 @@ async def run(stack: DevStack, version: str) -> None:
     )
     print(header)
     print("-" * len(header))
+    processes = {name: stack.info.pids[name] for name in names}
+    share = dict.fromkeys(names, 0)
+    gateway_calls = 0
     async with httpx.AsyncClient() as admin:
         for scenario in scenarios(major):
             direct = await direct_call(tenant, scenario)
@@ -360,10 +365,14 @@ async def run(stack: DevStack, version: str) -> None:
                 await measure(gateway, concurrency, WARMUP)
                 direct_ms, _, _ = await measure(direct, concurrency, total)
                 ticks_before = cpu_ticks(pids)
+                each_before = {name: process_ticks(pid) for name, pid in processes.items()}
                 requests_before = await odoo_requests(admin, tenant)
                 gateway_ms, answer, body = await measure(gateway, concurrency, total)
                 requests = (await odoo_requests(admin, tenant) - requests_before) / total
                 cpu_ms = (cpu_ticks(pids) - ticks_before) * CLOCK_TICK_MS / total
+                for name, pid in processes.items():
+                    share[name] += process_ticks(pid) - each_before[name]
+                gateway_calls += total
                 d50, d99 = statistics.median(direct_ms), percentile(direct_ms, 0.99)
                 g50, g99 = statistics.median(gateway_ms), percentile(gateway_ms, 0.99)
                 print(
@@ -371,13 +380,15 @@ async def run(stack: DevStack, version: str) -> None:
                     f"{g50:>9.2f}ms {g99:>5.2f}ms | {g50 - d50:>7.2f}ms {g99 - d99:>5.2f}ms | "
                     f"{cpu_ms:>6.2f}ms | {requests:>8.2f} | {answer:>8} {body:>7}"
                 )
+    print(
+        "CPU per gateway call by process: "
+        + ", ".join(
+            f"{name} {ticks * CLOCK_TICK_MS / gateway_calls:.2f} ms"
+            for name, ticks in share.items()
+        )
+    )
     async with httpx.AsyncClient() as client:
-        body = {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "tools/list",
-            "params": {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}},
-        }
+        body = mcp_request("tools/list", {})
         headers = {**_mcp_headers(tenant, ""), "Mcp-Method": "tools/list"}
         del headers["Mcp-Name"]
         response = await client.post(tenant.mcp_url, json=body, headers=headers)

@@ -10,7 +10,8 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ToolAnnotations
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel
 from starlette.requests import Request
 from tollgate.v1 import common_pb2
 from tollgate_common.errors import TollgateError
@@ -81,6 +82,17 @@ def resolve(ctx: ToolContext, name: str) -> ResolvedModel:
         return resolve_model(caller(ctx).tenant, name)
     except TollgateError as error:
         raise ToolError(describe_error(error)) from None
+
+
+def structured(result: BaseModel) -> CallToolResult:
+    """The result as structuredContent and, for clients that read text, as compact JSON.
+
+    Unset optional fields are left out; the SDK's own conversion would pretty-print the text,
+    which roughly doubles what a model has to read.
+    """
+    data = result.model_dump(mode="json", exclude_none=True)
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
 def compact(arguments: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from tollgate_front.catalog.arguments import ModelRef
@@ -14,6 +15,7 @@ from tollgate_front.catalog.base import (
     call_worker,
     caller,
     resolve,
+    structured,
 )
 from tollgate_front.catalog.vocabulary import aliases_by_model
 
@@ -32,13 +34,13 @@ class ModelList(BaseModel):
 async def list_models(
     ctx: ToolContext,
     search: Annotated[str, Field(max_length=64, description="Part of a name.")] | None = None,
-) -> ModelList:
+) -> Annotated[CallToolResult, ModelList]:
     """List the models you can use, with this company's business words for them."""
     result = await call_worker(ctx, "list_models", {"search": search}, model="", operation="read")
     aliases = aliases_by_model(caller(ctx).tenant)
     for entry in result.get("models", []):
         entry["aliases"] = aliases.get(entry.get("model"), [])
-    return ModelList.model_validate(result)
+    return structured(ModelList.model_validate(result))
 
 
 class ModelDescription(BaseModel):
@@ -52,7 +54,7 @@ async def describe_model(
     ctx: ToolContext,
     model: ModelRef,
     include_technical: bool = False,
-) -> ModelDescription:
+) -> Annotated[CallToolResult, ModelDescription]:
     """Describe a model's fields: type, label, relation, required, readonly, selection values."""
     target = resolve(ctx, model)
     result = await call_worker(
@@ -62,7 +64,7 @@ async def describe_model(
         model=target.model,
         operation="read",
     )
-    return ModelDescription.model_validate(result)
+    return structured(ModelDescription.model_validate(result))
 
 
 LIST_MODELS = CatalogTool(fn=list_models, title="List models", annotations=READ_ONLY)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from tollgate_front.catalog.arguments import CompanyIds, Domain, FieldNames, ModelRef, RecordIds
-from tollgate_front.catalog.base import READ_ONLY, CatalogTool, ToolContext, call_worker, resolve
+from tollgate_front.catalog.base import (
+    READ_ONLY,
+    CatalogTool,
+    ToolContext,
+    call_worker,
+    resolve,
+    structured,
+)
 from tollgate_front.catalog.results import Records
 
 
@@ -17,14 +25,14 @@ async def get_records(
     ids: RecordIds,
     fields: FieldNames | None = None,
     company_ids: CompanyIds | None = None,
-) -> Records:
+) -> Annotated[CallToolResult, Records]:
     """Read records by id."""
     target = resolve(ctx, model)
     arguments = {"model": target.model, "ids": ids, "fields": fields, "company_ids": company_ids}
     result = await call_worker(
         ctx, "get_records", arguments, model=target.model, operation="read", record_ids=ids
     )
-    return Records.model_validate(result)
+    return structured(Records.model_validate(result))
 
 
 class Count(BaseModel):
@@ -37,7 +45,7 @@ async def count_records(
     model: ModelRef,
     domain: Domain | None = None,
     company_ids: CompanyIds | None = None,
-) -> Count:
+) -> Annotated[CallToolResult, Count]:
     """Count the records matching a domain."""
     target = resolve(ctx, model)
     arguments = {
@@ -48,7 +56,7 @@ async def count_records(
     result = await call_worker(
         ctx, "count_records", arguments, model=target.model, operation="read"
     )
-    return Count.model_validate(result)
+    return structured(Count.model_validate(result))
 
 
 GroupBy = Annotated[
@@ -85,7 +93,7 @@ async def aggregate_records(
     | None = None,
     limit: Annotated[int, Field(ge=1, le=500)] | None = None,
     company_ids: CompanyIds | None = None,
-) -> Groups:
+) -> Annotated[CallToolResult, Groups]:
     """Totals per group (e.g. sales per customer per month) computed by Odoo."""
     target = resolve(ctx, model)
     arguments = {
@@ -100,7 +108,7 @@ async def aggregate_records(
     result = await call_worker(
         ctx, "aggregate_records", arguments, model=target.model, operation="read"
     )
-    return Groups.model_validate(result)
+    return structured(Groups.model_validate(result))
 
 
 GET_RECORDS = CatalogTool(fn=get_records, title="Get records", annotations=READ_ONLY)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from mcp_types import CallToolResult
+
 from tollgate_front.catalog.arguments import (
     CompanyIds,
     Cursor,
@@ -11,7 +15,14 @@ from tollgate_front.catalog.arguments import (
     ModelRef,
     Order,
 )
-from tollgate_front.catalog.base import READ_ONLY, CatalogTool, ToolContext, call_worker, resolve
+from tollgate_front.catalog.base import (
+    READ_ONLY,
+    CatalogTool,
+    ToolContext,
+    call_worker,
+    resolve,
+    structured,
+)
 from tollgate_front.catalog.results import Page
 
 
@@ -24,7 +35,7 @@ async def search_records(
     order: Order | None = None,
     cursor: Cursor | None = None,
     company_ids: CompanyIds | None = None,
-) -> Page:
+) -> Annotated[CallToolResult, Page]:
     """Search records of an Odoo model. When has_more, call again with cursor=next_cursor."""
     target = resolve(ctx, model)
     arguments = {
@@ -39,7 +50,7 @@ async def search_records(
     result = await call_worker(
         ctx, "search_records", arguments, model=target.model, operation="read"
     )
-    return Page.model_validate(result)
+    return structured(Page.model_validate(result))
 
 
 TOOL = CatalogTool(fn=search_records, title="Search records", annotations=READ_ONLY)

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 from tollgate_common.tenants import TenantConfig
 
@@ -18,6 +19,7 @@ from tollgate_front.catalog.base import (
     call_worker,
     caller,
     resolve,
+    structured,
 )
 
 
@@ -41,7 +43,7 @@ async def call_method(
     ids: RecordIds | None = None,
     arguments: Annotated[dict[str, Any], Field(description="Keyword arguments.")] | None = None,
     company_ids: CompanyIds | None = None,
-) -> MethodResult:
+) -> Annotated[CallToolResult, MethodResult]:
     """Run an allowed business method on records, e.g. sale.order action_confirm."""
     target = resolve(ctx, model)
     tenant = caller(ctx).tenant
@@ -67,7 +69,7 @@ async def call_method(
         method=method,
         record_ids=ids or (),
     )
-    return MethodResult.model_validate(result)
+    return structured(MethodResult.model_validate(result))
 
 
 class Posted(BaseModel):
@@ -86,14 +88,14 @@ async def post_message(
     kind: Annotated[
         Literal["note", "message"], Field(description="note: internal; message: to followers.")
     ] = "note",
-) -> Posted:
+) -> Annotated[CallToolResult, Posted]:
     """Post a note or a message in a record's chatter."""
     target = resolve(ctx, model)
     arguments = {"model": target.model, "id": id, "body": body, "kind": kind}
     result = await call_worker(
         ctx, "post_message", arguments, model=target.model, operation="write", record_ids=[id]
     )
-    return Posted.model_validate(result)
+    return structured(Posted.model_validate(result))
 
 
 class Scheduled(BaseModel):
@@ -115,7 +117,7 @@ async def schedule_activity(
         str, Field(max_length=128, description="XML id, default mail.mail_activity_data_todo.")
     ]
     | None = None,
-) -> Scheduled:
+) -> Annotated[CallToolResult, Scheduled]:
     """Schedule an activity (to-do, call, meeting...) on a record."""
     target = resolve(ctx, model)
     arguments = {
@@ -130,7 +132,7 @@ async def schedule_activity(
     result = await call_worker(
         ctx, "schedule_activity", arguments, model=target.model, operation="write", record_ids=[id]
     )
-    return Scheduled.model_validate(result)
+    return structured(Scheduled.model_validate(result))
 
 
 CALL_METHOD = CatalogTool(fn=call_method, title="Call a method", annotations=ACTS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from mcp_types import CallToolResult
 from pydantic import Field
 
 from tollgate_front.catalog.arguments import MAX_BATCH, CompanyIds, ModelRef, RecordIds, Values
@@ -15,6 +16,7 @@ from tollgate_front.catalog.base import (
     ToolContext,
     call_worker,
     resolve,
+    structured,
 )
 from tollgate_front.catalog.results import Changed
 
@@ -28,14 +30,14 @@ async def create_records(
     model: ModelRef,
     records: Annotated[list[Values], Field(min_length=1, max_length=MAX_BATCH)],
     company_ids: CompanyIds | None = None,
-) -> Created:
+) -> Annotated[CallToolResult, Created]:
     """Create records (up to 100 per call); returns their ids."""
     target = resolve(ctx, model)
     arguments = {"model": target.model, "records": records, "company_ids": company_ids}
     result = await call_worker(
         ctx, "create_records", arguments, model=target.model, operation="create"
     )
-    return Created.model_validate(result)
+    return structured(Created.model_validate(result))
 
 
 class Updated(Changed):
@@ -48,14 +50,14 @@ async def update_records(
     ids: RecordIds,
     values: Values,
     company_ids: CompanyIds | None = None,
-) -> Updated:
+) -> Annotated[CallToolResult, Updated]:
     """Set the same field values on records."""
     target = resolve(ctx, model)
     arguments = {"model": target.model, "ids": ids, "values": values, "company_ids": company_ids}
     result = await call_worker(
         ctx, "update_records", arguments, model=target.model, operation="write", record_ids=ids
     )
-    return Updated.model_validate(result)
+    return structured(Updated.model_validate(result))
 
 
 async def delete_records(
@@ -63,14 +65,14 @@ async def delete_records(
     model: ModelRef,
     ids: RecordIds,
     company_ids: CompanyIds | None = None,
-) -> Changed:
+) -> Annotated[CallToolResult, Changed]:
     """Delete records. This cannot be undone."""
     target = resolve(ctx, model)
     arguments = {"model": target.model, "ids": ids, "company_ids": company_ids}
     result = await call_worker(
         ctx, "delete_records", arguments, model=target.model, operation="unlink", record_ids=ids
     )
-    return Changed.model_validate(result)
+    return structured(Changed.model_validate(result))
 
 
 CREATE_RECORDS = CatalogTool(fn=create_records, title="Create records", annotations=ADDITIVE)

@@ -24,7 +24,7 @@ _BY_MODEL: Final[dict[str, tuple[str, ...]]] = {
         "amount_residual",
     ),
     "account.move.line": ("move_id", "name", "account_id", "debit", "credit"),
-    "crm.lead": ("name", "partner_id", "stage_id", "expected_revenue", "probability", "user_id"),
+    "crm.lead": ("name", "partner_id", "stage_id", "expected_revenue"),
     "project.project": ("name", "partner_id", "user_id"),
     "project.task": ("name", "project_id", "stage_id", "date_deadline", "priority"),
     "product.product": ("name", "default_code", "list_price", "type"),

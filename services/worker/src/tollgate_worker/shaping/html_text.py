@@ -53,7 +53,7 @@ class _TextCollector(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIPPED:
             self._skipping = max(0, self._skipping - 1)
-        elif tag in _BLOCKS:
+        elif tag in _BLOCKS and tag != "li":  # the next item starts its own line
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
