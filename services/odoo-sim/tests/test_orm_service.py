@@ -228,9 +228,16 @@ def test_json2_binding_and_errors() -> None:
         (
             "test.partner",
             "search",
-            {"bogus": 1},
+            {"domain": [], "bogus": 1},
             HTTPStatus.UNPROCESSABLE_ENTITY,
             "got an unexpected keyword argument 'bogus'",
+        ),
+        (
+            "test.partner",
+            "search",
+            {},
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "missing a required argument: 'domain'",
         ),
     ]
     for model, method, params, status, text in cases:

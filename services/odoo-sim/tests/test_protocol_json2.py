@@ -54,12 +54,14 @@ def test_database_header_is_optional_with_one_database(
     sim19: str, users: dict[str, DemoUser]
 ) -> None:
     headers = {"Authorization": f"bearer {users['admin'].api_key}"}
-    response = httpx.post(f"{sim19}/json/2/res.partner/search_count", json={}, headers=headers)
+    response = httpx.post(
+        f"{sim19}/json/2/res.partner/search_count", json={"domain": []}, headers=headers
+    )
     assert response.status_code == 200
     assert response.json() > 0
     unknown = httpx.post(
         f"{sim19}/json/2/res.partner/search_count",
-        json={},
+        json={"domain": []},
         headers={**headers, "X-Odoo-Database": "nosuchdb"},
     )
     assert unknown.status_code == 404

@@ -240,7 +240,7 @@ class Model:
     @api.model
     def search(
         self,
-        domain: Any = None,
+        domain: Any,
         offset: int = 0,
         limit: int | None = None,
         order: str | None = None,
@@ -250,7 +250,7 @@ class Model:
         return search(self, domain or [], offset=offset, limit=limit, order=order)
 
     @api.model
-    def search_count(self, domain: Any = None, limit: int | None = None) -> int:
+    def search_count(self, domain: Any, limit: int | None = None) -> int:
         from .search import search_ids
 
         ids = search_ids(self, domain or [], count=True)
@@ -466,3 +466,10 @@ class TransientModel(Model):
     """A wizard model (Odoo's ``models.TransientModel``); stored like the others here."""
 
     _transient = True
+
+
+# Python words argument errors with the method's qualified name; Odoo's methods live on BaseModel,
+# so a client sends search(fileds=...) and reads "BaseModel.search() got an unexpected ...".
+for _function in vars(Model).values():
+    if callable(_function) and hasattr(_function, "__qualname__"):
+        _function.__qualname__ = _function.__qualname__.replace("Model.", "BaseModel.", 1)

@@ -91,6 +91,12 @@ def search_read(
     **read_kwargs: Any,
 ) -> list[dict[str, Any]]:
     ids = search_ids(model, domain or [], offset, limit, order)
+    # Odoo hands the extra keywords to _read_format(fnames, load), which takes nothing else
+    for keyword in read_kwargs:
+        if keyword != "load":
+            raise TypeError(
+                f"BaseModel._read_format() got an unexpected keyword argument {keyword!r}"
+            )
     if not ids:
         return []
     records = model.browse(tuple(ids))

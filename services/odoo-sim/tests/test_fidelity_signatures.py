@@ -1,0 +1,26 @@
+"""Argument checking of the public ORM methods, as Odoo's signatures do it over RPC."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # pytest's importlib mode does not add tests/
+from _addons_fixtures import login, shared_service
+
+
+@pytest.mark.parametrize("method", ["search", "search_count"])
+def test_search_needs_a_domain(method: str) -> None:
+    admin = login(shared_service("18.0"), "admin")
+    with pytest.raises(TypeError, match=f"{method}\\(\\) missing 1 required positional argument"):
+        admin("res.partner", method)
+    assert admin("res.partner", method, [("id", "=", 3)]) in ([3], 1)
+
+
+def test_search_read_refuses_unknown_keywords_like_read_format() -> None:
+    admin = login(shared_service("18.0"), "admin")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'fileds'"):
+        admin("res.partner", "search_read", [], fileds=["name"], limit=1)
+    assert admin("res.partner", "search_read", [("id", "=", 3)], ["id"], load=None) == [{"id": 3}]
