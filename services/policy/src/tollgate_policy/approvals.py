@@ -328,7 +328,7 @@ class ApprovalBook:
                 f"{approver or 'This person'} may not decide this request.",
                 hint=f"Approvers: {', '.join(request.approvers)}.",
             )
-        if approver == request.requester_email.lower():
+        if approver in (request.requester_email.lower(), request.requester.lower()):
             raise TollgateError(
                 ErrorCode.PERMISSION_DENIED,
                 "Nobody may approve their own request.",
