@@ -175,6 +175,7 @@ def test_crd_is_shipped_from_the_operator() -> None:
         ({"redis": {"bundled": False}}, "allOf"),
         ({"publicUrl": "mcp.example.com"}, "publicUrl"),
         ({"demo": {"odooVersion": "16.0"}}, "odooVersion"),
+        ({"auth": {"replicas": 2}}, "auth.signingKeysSecret"),
     ],
 )
 def test_values_schema_refuses_mistakes(

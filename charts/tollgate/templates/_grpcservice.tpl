@@ -1,7 +1,7 @@
 {{/*
 A gRPC service of ours (auth, policy): ServiceAccount, Deployment with native grpc probes,
 Service, PDB and a NetworkPolicy naming exactly who may call it.
-Arguments: root, component, env (list), callers (components allowed to call the gRPC port),
+Arguments: root, component, env (list), secretMounts (list of name, secretName, mountPath), callers (components allowed to call the gRPC port),
 httpPort (0 for none), workers (may call tenant workers), redis (may reach Redis).
 */}}
 {{- define "tollgate.grpcService" -}}
@@ -76,10 +76,18 @@ spec:
           volumeMounts:
             - {name: tenants, mountPath: /etc/tollgate/tenants, readOnly: true}
             - {name: tmp, mountPath: /tmp}
+            {{- range .secretMounts }}
+            - {name: {{ .name }}, mountPath: {{ .mountPath }}, readOnly: true}
+            {{- end }}
       volumes:
         {{- include "tollgate.tenantsVolume" $root | nindent 8 }}
         - name: tmp
           emptyDir: {sizeLimit: 64Mi}
+        {{- range .secretMounts }}
+        - name: {{ .name }}
+          secret:
+            secretName: {{ .secretName }}
+        {{- end }}
 ---
 apiVersion: v1
 kind: Service
