@@ -33,6 +33,9 @@ system-deps:
 	@command -v chromium >/dev/null || { \
 		echo "installing chromium (approver pages are tested in it, headless)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v promtool >/dev/null || { \
+		echo "installing prometheus (promtool checks the chart's alert rules)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
 
 install: uv system-deps
 	$(UV) sync --locked --all-packages
