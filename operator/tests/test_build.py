@@ -94,7 +94,7 @@ def test_network_policy_admits_only_front_and_auth(settings: Settings) -> None:
     (ingress,) = policy["spec"]["ingress"]
     (peer,) = ingress["from"]
     assert peer["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "tollgate"}}
-    assert peer["podSelector"]["matchExpressions"][0]["values"] == ["front", "auth"]
+    assert peer["podSelector"]["matchExpressions"][0]["values"] == ["front", "auth", "operator"]
     assert ingress["ports"] == [{"protocol": "TCP", "port": 50051}]
     dns, odoo = policy["spec"]["egress"]
     assert {p["port"] for p in dns["ports"]} == {53}

@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
+import grpc
 import pytest
 import yaml
 from kopf.testing import KopfRunner
+from tollgate.v1 import worker_pb2, worker_pb2_grpc
 from tollgate_common.tenants import TenantConfig, parse_tenant_resource
 from tollgate_operator import build
 from tollgate_operator.config import Settings
 from tollgate_operator.status import condition
-
-from .kcluster import Api, StampingEmulator, running_cluster, write_kubeconfig
+from tollgate_operator.testing import Api, StampingEmulator, running_cluster, write_kubeconfig
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = "tenants"
@@ -49,13 +50,18 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, limit:
 
 @asynccontextmanager
 async def operator_on(
-    cluster: StampingEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cluster: StampingEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    **settings: str,
 ) -> AsyncIterator[Api]:
     server = str(cluster.url).rstrip("/")
     monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", server)))
     monkeypatch.setenv("TOLLGATE_OPERATOR_ENDPOINT_BASE", "https://mcp.example.com")
     monkeypatch.setenv("TOLLGATE_OPERATOR_RELEASE_NAMESPACE", RELEASE_NS)
     monkeypatch.setenv("TOLLGATE_OPERATOR_WORKER_IMAGE", "example.test/worker:1")
+    for key, value in settings.items():
+        monkeypatch.setenv(f"TOLLGATE_OPERATOR_{key.upper()}", value)
     runner = KopfRunner(
         ["run", "--standalone", "--all-namespaces", "-m", "tollgate_operator.main"], timeout=30
     )
@@ -260,3 +266,47 @@ async def _twin_degraded(api: Api) -> dict[str, Any] | None:
     tenant = await api.get("OdooTenant", "other", "acme")
     found = condition(((tenant or {}).get("status") or {}).get("conditions") or [], "Degraded")
     return dict(found) if found and found["status"] == "True" else None
+
+
+class DescribingWorker(worker_pb2_grpc.WorkerServiceServicer):
+    """Stands in for a tenant worker: answers DescribeOdoo only."""
+
+    async def DescribeOdoo(
+        self, request: worker_pb2.DescribeOdooRequest, context: Any
+    ) -> worker_pb2.DescribeOdooResponse:
+        return worker_pb2.DescribeOdooResponse(version="19.0", protocol="json2", database="odoo")
+
+
+async def test_odoo_version_comes_from_the_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = grpc.aio.server()
+    worker_pb2_grpc.add_WorkerServiceServicer_to_server(DescribingWorker(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        async with (
+            running_cluster() as cluster,
+            operator_on(
+                cluster,
+                tmp_path,
+                monkeypatch,
+                worker_host_template="127.0.0.1",
+                worker_port=str(port),
+            ) as api,
+        ):
+            await api.create(example("globex"))
+            await eventually(
+                lambda: api.get("Deployment", NS, build.child_name("globex")), "worker"
+            )
+            assert await _odoo_version(api, "globex") is None  # not before the worker is up
+            await report_available(api, "globex", 1)
+            assert await eventually(lambda: _odoo_version(api, "globex"), "a version") == "19.0"
+    finally:
+        await server.stop(None)
+
+
+async def _odoo_version(api: Api, name: str) -> str | None:
+    tenant = await api.get("OdooTenant", NS, name)
+    version = ((tenant or {}).get("status") or {}).get("odooVersion")
+    return str(version) if version else None

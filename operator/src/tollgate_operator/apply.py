@@ -13,6 +13,7 @@ from typing import Any, Literal
 from tollgate_operator.kube import ApiError, KubeClient
 
 Outcome = Literal["created", "updated", "unchanged"]
+Obj = dict[str, Any]
 
 
 def is_subset(desired: Any, live: Any) -> bool:
@@ -34,12 +35,13 @@ def drifted(desired: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
     return not is_subset({k: v for k, v in desired.items() if k != "status"}, live)
 
 
-async def apply(client: KubeClient, desired: Mapping[str, Any]) -> Outcome:
+async def apply(client: KubeClient, desired: Mapping[str, Any]) -> tuple[Outcome, Obj]:
+    """Returns what was done and the object as the API server now holds it."""
     meta = desired["metadata"]
     live = await client.get(desired["kind"], meta["namespace"], meta["name"])
     if live is None:
         try:
-            await client.create(desired)
+            return "created", await client.create(desired)
         except ApiError as error:
             if error.status != 409:
                 raise
@@ -47,12 +49,10 @@ async def apply(client: KubeClient, desired: Mapping[str, Any]) -> Outcome:
             live = await client.get(desired["kind"], meta["namespace"], meta["name"])
             if live is None:
                 raise
-        else:
-            return "created"
     if not drifted(desired, live):
-        return "unchanged"
-    await client.merge_patch(desired["kind"], meta["namespace"], meta["name"], desired)
-    return "updated"
+        return "unchanged", live
+    patched = await client.merge_patch(desired["kind"], meta["namespace"], meta["name"], desired)
+    return "updated", patched
 
 
 async def remove(client: KubeClient, kind: str, namespace: str, name: str) -> bool:

@@ -87,7 +87,8 @@ def _metadata(settings: Settings, tenant: Mapping[str, Any], name: str) -> Obj:
 
 
 def worker_address(settings: Settings, tenant: str, namespace: str) -> str:
-    return f"{child_name(tenant)}.{namespace}.svc:{settings.worker_port}"
+    host = settings.worker_host_template.format(service=child_name(tenant), namespace=namespace)
+    return f"{host}:{settings.worker_port}"
 
 
 def compile_config(

@@ -48,8 +48,14 @@ class Settings(ServiceSettings):
         description="Extra environment of every worker, as a JSON object (e.g. OTEL_* settings).",
     )
     callers: CommaSeparated = Field(
-        default=("front", "auth"),
-        description="Components (app.kubernetes.io/component) allowed to call a worker.",
+        default=("front", "auth", "operator"),
+        description="Components (app.kubernetes.io/component) allowed to call a worker: front "
+        "and auth for tool calls and logins, the operator for DescribeOdoo (the Odoo version).",
+    )
+    worker_host_template: str = Field(
+        default="{service}.{namespace}.svc",
+        description="How other pods reach a worker Service; change it for a cluster domain "
+        "other than the default search path.",
     )
     collector_port: int = Field(
         default=0,

@@ -65,17 +65,13 @@ def tenants_seen(memo: kopf.Memo, **_: Any) -> int:
 @kopf.on.resume(GROUP, VERSION, PLURAL)
 @kopf.on.create(GROUP, VERSION, PLURAL)
 @kopf.on.update(GROUP, VERSION, PLURAL)
-async def reconcile(
-    body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, logger: kopf.Logger, **_: Any
-) -> None:
-    await on_tenant_changed(_context(memo), body, patch, logger)
+async def reconcile(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
+    await on_tenant_changed(_context(memo), body, logger)
 
 
 @kopf.timer(GROUP, VERSION, PLURAL, interval=RESYNC_SECONDS, initial_delay=RESYNC_SECONDS)
-async def resync(
-    body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, logger: kopf.Logger, **_: Any
-) -> None:
-    await on_tenant_changed(_context(memo), body, patch, logger)
+async def resync(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
+    await on_tenant_changed(_context(memo), body, logger)
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)

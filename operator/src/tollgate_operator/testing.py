@@ -1,5 +1,7 @@
 """A KMock Kubernetes API for running the operator for real, with kmock 0.8's gaps covered.
 
+For tests and bench/operator.py (kmock is a development dependency, imported only here).
+
 KMock's emulator stores objects and streams watch events, but (0.8):
 - it never sets ``metadata.resourceVersion``, ``uid``, ``creationTimestamp`` or ``generation``
   (kopf's JSON patches test ``resourceVersion``; owner references need ``uid``; conditions carry
@@ -15,6 +17,7 @@ KMock's emulator stores objects and streams watch events, but (0.8):
   patches and may miss the change that followed (it then waits on a stale object) — lists carry
   a real ``resourceVersion`` here, a watch from it replays only objects changed since, and the
   bus is marked in the same locked step as the snapshot;
+- ``metadata.generateName`` is ignored (kopf names its Events so) — a name is generated;
 - a patch of the ``status`` subresource may change anything, and a patch of the object may change
   the status — the emulator keeps each to its own part, as the API server does for resources with
   a status subresource.
@@ -101,7 +104,7 @@ class StampingEmulator(kmock.KubernetesEmulator):
         return await super()._handle(request)
 
     async def _serve_list(self, request: kmock.Request) -> Any:
-        listing = await super()._serve_list(request)
+        listing: Any = await super()._serve_list(request)
         listing["metadata"]["resourceVersion"] = str(self._last)
         return listing
 
@@ -138,6 +141,8 @@ class StampingEmulator(kmock.KubernetesEmulator):
         )
 
     def _live(self, request: kmock.Request) -> dict[str, Any] | None:
+        if request.resource is None or request.name is None:
+            return None
         key = (request.resource, request.namespace, request.name)
         if key not in self.objects or self.objects[key].deleted:
             return None
@@ -150,6 +155,8 @@ class StampingEmulator(kmock.KubernetesEmulator):
         plural = request.resource.plural if request.resource is not None else None
         if request.action == kmock.action.CREATE and isinstance(request.data, dict):
             meta = request.data.setdefault("metadata", {})
+            if not meta.get("name") and meta.get("generateName"):
+                meta["name"] = f"{meta['generateName']}{uuid.uuid4().hex[:5]}"
             meta.update(
                 uid=str(uuid.uuid4()),
                 creationTimestamp=_now(),

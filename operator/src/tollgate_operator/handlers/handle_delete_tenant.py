@@ -14,7 +14,11 @@ from typing import Any
 from tollgate_operator import build
 from tollgate_operator.apply import remove
 from tollgate_operator.context import OperatorContext
-from tollgate_operator.handlers.handle_reconcile_tenant import register_config, registered_owner
+from tollgate_operator.handlers.handle_reconcile_tenant import (
+    register_config,
+    registered_owner,
+    shared_config_map,
+)
 
 CHILDREN = (
     ("Deployment", ""),
@@ -33,11 +37,12 @@ async def on_tenant_deleted(
     meta = body["metadata"]
     name, namespace = meta["name"], meta["namespace"]
     async with ctx.lock(namespace, name):
-        owner = await registered_owner(ctx, name)
-        if owner == namespace:
-            await register_config(ctx, name, namespace, None)
+        config_map = await shared_config_map(ctx)
+        if registered_owner(config_map, name) == namespace:
+            await register_config(ctx, name, namespace, None, config_map)
             logger.info("deregistered the tenant from the services")
         for kind, suffix in CHILDREN:
+            ctx.forget(kind, namespace, build.child_name(name, suffix))
             if await remove(ctx.client, kind, namespace, build.child_name(name, suffix)):
                 logger.info(f"deleted {kind} {build.child_name(name, suffix)}")
     ctx.locks.pop((namespace, name), None)

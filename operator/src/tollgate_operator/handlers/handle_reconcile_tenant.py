@@ -15,15 +15,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import kopf
-from tollgate_common.tenants import TenantSpec, TenantSpecError, parse_tenant_resource
+from tollgate_common.tenants import (
+    TenantConfig,
+    TenantSpec,
+    TenantSpecError,
+    parse_tenant_resource,
+)
 
 from tollgate_operator import build
-from tollgate_operator.apply import apply, remove
+from tollgate_operator.apply import apply, is_subset, remove
 from tollgate_operator.context import OperatorContext
 from tollgate_operator.keys import ROTATE_REQUEST_ANNOTATION, KeyRing, plan_ring, read_ring
 from tollgate_operator.kube import ApiError
+from tollgate_operator.odoo_version import probe_in_background
 from tollgate_operator.status import (
     Observation,
+    condition,
     conditions_for,
     merge_conditions,
     worker_observation,
@@ -58,12 +65,15 @@ def _status(
     return {"observedGeneration": observation.generation, "conditions": conditions, **extra}
 
 
-async def registered_owner(ctx: OperatorContext, name: str) -> str | None:
-    """The namespace that registered tenant ``name`` in the shared config map, if any."""
+async def shared_config_map(ctx: OperatorContext) -> dict[str, Any] | None:
     settings = ctx.settings
-    config_map = await ctx.client.get(
+    return await ctx.client.get(
         "ConfigMap", settings.release_namespace, settings.tenants_config_map
     )
+
+
+def registered_owner(config_map: Mapping[str, Any] | None, name: str) -> str | None:
+    """The namespace that registered tenant ``name`` in the shared config map, if any."""
     annotations = ((config_map or {}).get("metadata") or {}).get("annotations") or {}
     owner = annotations.get(build.OWNER_ANNOTATION_PREFIX + name)
     return str(owner) if owner else None
@@ -82,11 +92,17 @@ async def _key_ring(ctx: OperatorContext, tenant: Mapping[str, Any], now: dateti
 
 
 async def register_config(
-    ctx: OperatorContext, name: str, namespace: str, config: Any | None
+    ctx: OperatorContext,
+    name: str,
+    namespace: str,
+    config: TenantConfig | None,
+    current: Mapping[str, Any] | None,
 ) -> None:
     """Add (or with None remove) the tenant's compiled config in the shared config map."""
     settings = ctx.settings
     patch = build.config_entry_patch(name, namespace, config)
+    if current is not None and is_subset(patch, {"data": {}, **current}):
+        return  # already registered exactly so
     try:
         await ctx.client.merge_patch(
             "ConfigMap", settings.release_namespace, settings.tenants_config_map, patch
@@ -98,15 +114,18 @@ async def register_config(
         await ctx.client.merge_patch(
             "ConfigMap", settings.release_namespace, settings.tenants_config_map, patch
         )
+        return
 
 
 async def _apply_children(
     ctx: OperatorContext,
     tenant: Mapping[str, Any],
     spec: TenantSpec,
+    config_map: Mapping[str, Any] | None,
     now: datetime,
     logger: logging.Logger | logging.LoggerAdapter[Any],
-) -> tuple[KeyRing, Any]:
+) -> tuple[KeyRing, TenantConfig, dict[str, Any]]:
+    """Apply every child; returns the key ring, the compiled config and the live Deployment."""
     settings = ctx.settings
     meta = tenant["metadata"]
     name, namespace = meta["name"], meta["namespace"]
@@ -121,17 +140,23 @@ async def _apply_children(
     pdb = build.build_pdb(settings, tenant, spec)
     if pdb is not None:
         desired.append(pdb)
-    elif await remove(ctx.client, "PodDisruptionBudget", namespace, build.child_name(name)):
-        logger.info("removed the worker PodDisruptionBudget (one replica)")
+    else:
+        ctx.forget("PodDisruptionBudget", namespace, build.child_name(name))
+        if await remove(ctx.client, "PodDisruptionBudget", namespace, build.child_name(name)):
+            logger.info("removed the worker PodDisruptionBudget (one replica)")
+    deployment: dict[str, Any] = {}
     for obj in desired:
-        outcome = await apply(ctx.client, obj)
+        outcome, live = await apply(ctx.client, obj)
+        ctx.remember(live)
+        if obj["kind"] == "Deployment":
+            deployment = live
         if outcome != "unchanged":
             # Events and logs name the object, never its contents (the Secret holds keys).
             message = f"{outcome} {obj['kind']} {obj['metadata']['name']}"
             _event(tenant, "Normal", outcome.capitalize(), message)
             logger.info(message)
-    await register_config(ctx, name, namespace, config)
-    return ring, config
+    await register_config(ctx, name, namespace, config, config_map)
+    return ring, config, deployment
 
 
 async def reconcile_tenant(
@@ -141,46 +166,86 @@ async def reconcile_tenant(
     logger: logging.Logger | logging.LoggerAdapter[Any],
     now: datetime | None = None,
 ) -> Outcome:
-    """Bring the tenant's children to their desired state; returns the status to write."""
-    now = now or datetime.now(UTC)
+    """Bring the tenant's children to their desired state and write its status.
+
+    Both happen under the tenant's lock, so status writes land in the order their observations
+    were made (a reconcile and a worker's availability report never overwrite each other).
+    """
+    meta = tenant["metadata"]
+    async with ctx.lock(meta["namespace"], meta["name"]):
+        outcome = await _reconcile(ctx, tenant, now or datetime.now(UTC), logger)
+        await _write_status(ctx, tenant, outcome.status)
+    _probe_version_when_ready(ctx, tenant, outcome.status)
+    return outcome
+
+
+def _probe_version_when_ready(
+    ctx: OperatorContext, tenant: Mapping[str, Any], status: Mapping[str, Any]
+) -> None:
+    """Ask the worker for its Odoo's version once it is available and none is known yet."""
+    ready = condition(status.get("conditions") or [], "Ready")
+    if ready is None or ready.get("status") != "True":
+        return
+    if (tenant.get("status") or {}).get("odooVersion"):
+        return
+    meta = tenant["metadata"]
+    address = build.worker_address(ctx.settings, meta["name"], meta["namespace"])
+    probe_in_background(ctx, meta["namespace"], meta["name"], address)
+
+
+async def _write_status(
+    ctx: OperatorContext, tenant: Mapping[str, Any], status: Mapping[str, Any]
+) -> None:
+    if status_changed(tenant, status):
+        meta = tenant["metadata"]
+        await ctx.client.merge_patch(
+            "OdooTenant", meta["namespace"], meta["name"], {"status": status}, sub="status"
+        )
+
+
+async def _reconcile(
+    ctx: OperatorContext,
+    tenant: Mapping[str, Any],
+    now: datetime,
+    logger: logging.Logger | logging.LoggerAdapter[Any],
+) -> Outcome:
     meta = tenant["metadata"]
     name, namespace = meta["name"], meta["namespace"]
     generation = int(meta.get("generation") or 0)
-    async with ctx.lock(namespace, name):
-        try:
-            _, spec = parse_tenant_resource(tenant)
-            owner = await registered_owner(ctx, name)
-            if owner not in (None, namespace):
-                raise TenantSpecError(
-                    "",
-                    [("metadata.name", f"tenant {name!r} already exists in namespace {owner!r}")],
-                )
-        except TenantSpecError as error:
-            problem = _problem_text(error)
-            _event(tenant, "Warning", "InvalidSpec", problem)
-            return Outcome(_status(tenant, Observation(generation, spec_problem=problem), now))
-        try:
-            ring, config = await _apply_children(ctx, tenant, spec, now, logger)
-            deployment = await ctx.client.get("Deployment", namespace, build.child_name(name))
-        except ApiError as error:
-            problem = str(error)
-            _event(tenant, "Warning", "ApplyFailed", problem)
-            observation = Observation(generation, apply_problem=problem)
-            return Outcome(_status(tenant, observation, now), retry=problem)
-        observation = Observation(
-            generation,
-            desired_replicas=spec.worker.replicas,
-            **worker_observation(deployment),
-        )
-        status = _status(
-            tenant,
-            observation,
-            now,
-            endpoint=config.endpoint,
-            configRevision=config.revision,
-            workerPublicKeyId=ring.key_id(),
-        )
-        return Outcome(status)
+    try:
+        _, spec = parse_tenant_resource(tenant)
+        config_map = await shared_config_map(ctx)
+        owner = registered_owner(config_map, name)
+        if owner not in (None, namespace):
+            raise TenantSpecError(
+                "",
+                [("metadata.name", f"tenant {name!r} already exists in namespace {owner!r}")],
+            )
+    except TenantSpecError as error:
+        problem = _problem_text(error)
+        _event(tenant, "Warning", "InvalidSpec", problem)
+        return Outcome(_status(tenant, Observation(generation, spec_problem=problem), now))
+    try:
+        ring, config, deployment = await _apply_children(ctx, tenant, spec, config_map, now, logger)
+    except ApiError as error:
+        problem = str(error)
+        _event(tenant, "Warning", "ApplyFailed", problem)
+        observation = Observation(generation, apply_problem=problem)
+        return Outcome(_status(tenant, observation, now), retry=problem)
+    observation = Observation(
+        generation,
+        desired_replicas=spec.worker.replicas,
+        **worker_observation(deployment),
+    )
+    status = _status(
+        tenant,
+        observation,
+        now,
+        endpoint=config.endpoint,
+        configRevision=config.revision,
+        workerPublicKeyId=ring.key_id(),
+    )
+    return Outcome(status)
 
 
 def status_changed(tenant: Mapping[str, Any], status: Mapping[str, Any]) -> bool:
@@ -191,12 +256,41 @@ def status_changed(tenant: Mapping[str, Any], status: Mapping[str, Any]) -> bool
 async def on_tenant_changed(
     ctx: OperatorContext,
     body: Mapping[str, Any],
-    patch: kopf.Patch,
     logger: logging.Logger | logging.LoggerAdapter[Any],
 ) -> None:
-    """create/update/resume/timer: reconcile and write the status through kopf's patch."""
+    """create/update/resume/timer: reconcile; an API failure is retried by kopf."""
     outcome = await reconcile_tenant(ctx, body, logger=logger)
-    if status_changed(body, outcome.status):
-        patch.status.update(outcome.status)
     if outcome.retry is not None:
         raise kopf.TemporaryError(outcome.retry, delay=10)
+
+
+async def refresh_worker_status(
+    ctx: OperatorContext, namespace: str, name: str, deployment: Mapping[str, Any]
+) -> bool:
+    """Only the worker's availability moved: recompute the conditions, touch nothing else.
+
+    The status keeps the generation the operator last reconciled (a spec change in flight is
+    reported by its own reconcile). False when this is not enough and a reconcile is needed.
+    """
+    async with ctx.lock(namespace, name):
+        tenant = await ctx.client.get("OdooTenant", namespace, name)
+        if tenant is None or tenant["metadata"].get("deletionTimestamp"):
+            return True  # gone or going: its delete handler cleans up
+        current = tenant.get("status") or {}
+        generation = current.get("observedGeneration")
+        degraded = condition(current.get("conditions") or [], "Degraded")
+        if generation is None or (degraded is not None and degraded.get("status") == "True"):
+            return False
+        try:
+            _, spec = parse_tenant_resource(tenant)
+        except TenantSpecError:
+            return False
+        observation = Observation(
+            int(generation),
+            desired_replicas=spec.worker.replicas,
+            **worker_observation(deployment),
+        )
+        status = _status(tenant, observation, datetime.now(UTC))
+        await _write_status(ctx, tenant, status)
+    _probe_version_when_ready(ctx, tenant, status)
+    return True
