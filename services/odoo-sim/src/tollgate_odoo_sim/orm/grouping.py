@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import domain as domains
+from ..domain.normalize import explicit_prefix
 from . import fields
 from .fields import Field
 from .search import search_ids
@@ -376,11 +377,13 @@ def read_group(
         rows = rows[int(offset) :]
     if limit:
         rows = rows[: int(limit)]
-    base_domain = list(domains.normalize(domain, version=_major(model))) if domain else []
+    # Odoo starts each group's domain from the caller's, implicit ANDs made explicit but leaves
+    # and negations as written, then ANDs each group condition to it (expression.AND)
+    base_domain = explicit_prefix(domain) if domain else []
     result: list[dict[str, Any]] = []
     for key, _members, values in rows:
         group: dict[str, Any] = {}
-        extra: list[Any] = []
+        extra = base_domain
         for gb, value in zip(groupbys, key, strict=True):
             group[gb.spec] = _group_value(model, gb, value, formatted=False)
             part = _group_domain(gb, value)
@@ -398,9 +401,7 @@ def read_group(
             elif gb.granularity:
                 group.setdefault("__range", {})[gb.spec] = False
         group.update(values)
-        group["__domain"] = (
-            ["&", *extra, *base_domain] if base_domain and extra else extra or base_domain
-        )
+        group["__domain"] = extra
         if lazy and len(all_groupbys) > 1:
             group["__context"] = {"group_by": specs[1:]}
         result.append(group)
