@@ -729,39 +729,16 @@ class IrSequence(Model):
         return f"{prefix}{number:0{max(self.padding, 0)}d}{suffix}"
 
 
-class IrModelAccess(Model):
-    _name = "ir.model.access"
-    _description = "Model Access"
-    _order = "model_id,group_id,name,id"
-
-    name = fields.Char(required=True, index=True)
-    active = fields.Boolean(default=True)
-    model_id = fields.Many2one(
-        "ir.model", string="Model", required=True, index=True, ondelete="cascade"
-    )
-    group_id = fields.Many2one("res.groups", string="Group", ondelete="restrict", index=True)
-    perm_read = fields.Boolean(string="Read Access")
-    perm_write = fields.Boolean(string="Write Access")
-    perm_create = fields.Boolean(string="Create Access")
-    perm_unlink = fields.Boolean(string="Delete Access")
-
-
 class IrRule(Model):
-    _name = "ir.rule"
-    _description = "Record Rule"
-    _order = "model_id DESC,id"
+    """The ORM's record rules (``orm/base_models.py``) as the base module labels them."""
+
+    _inherit = "ir.rule"
 
     name = fields.Char(index=True)
-    active = fields.Boolean(default=True)
-    model_id = fields.Many2one(
-        "ir.model", string="Model", index=True, required=True, ondelete="cascade"
-    )
-    groups = fields.Many2many("res.groups", "rule_group_rel", "rule_group_id", "group_id")
-    domain_force = fields.Text(string="Domain")
-    perm_read = fields.Boolean(string="Apply for Read", default=True)
-    perm_write = fields.Boolean(string="Apply for Write", default=True)
-    perm_create = fields.Boolean(string="Apply for Create", default=True)
-    perm_unlink = fields.Boolean(string="Apply for Delete", default=True)
+    perm_read = fields.Boolean(string="Apply for Read")
+    perm_write = fields.Boolean(string="Apply for Write")
+    perm_create = fields.Boolean(string="Apply for Create")
+    perm_unlink = fields.Boolean(string="Apply for Delete")
 
     @api.depends("groups")
     def _compute_global(self) -> None:
@@ -795,6 +772,5 @@ def models(version: OdooVersion) -> list[type[Model]]:
         IrAttachment,
         IrActionsReport,
         IrSequence,
-        IrModelAccess,
         IrRule,
     ]
