@@ -343,7 +343,8 @@ async def run(stack: DevStack, version: str) -> None:
     major = int(version.split(".")[0])
     print(
         f"Tollgate tool surface vs direct Odoo — simulated Odoo {version}, tenant {tenant.name}, "
-        f"user {tenant.odoo_login}, {leads} leads; Tollgate processes: {', '.join(names)}"
+        f"user {tenant.odoo_login}, {leads} leads; Tollgate processes: {', '.join(names)}; "
+        f"telemetry {'off' if os.environ.get('OTEL_SDK_DISABLED') == 'true' else 'on'}"
     )
     header = (
         f"{'scenario':<21} {'c':>2} | {'direct p50':>10} {'p99':>7} | {'gateway p50':>11} "
@@ -404,7 +405,14 @@ async def run(stack: DevStack, version: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--odoo-version", default="18.0", choices=["17.0", "18.0", "19.0"])
+    parser.add_argument(
+        "--no-telemetry",
+        action="store_true",
+        help="run the stack with OTEL_SDK_DISABLED=true (no spans written to the dev trace file)",
+    )
     options = parser.parse_args()
+    if options.no_telemetry:
+        os.environ["OTEL_SDK_DISABLED"] = "true"
     with tempfile.TemporaryDirectory(prefix="tollgate-bench-") as work:
         tenants_dir, state = Path(work) / "tenants", Path(work) / "state"
         tenants_dir.mkdir()
