@@ -56,7 +56,13 @@ ATTRIBUTES: Final = (
     TOKEN_RESULT,
 )
 
-_tracer = trace.get_tracer("tollgate")
+_tracer: trace.Tracer = trace.get_tracer("tollgate")
+
+
+def use_tracer_provider(provider: trace.TracerProvider | None) -> None:
+    """Make this module's spans in ``provider`` from now on (tests; None: the global one)."""
+    global _tracer
+    _tracer = trace.get_tracer("tollgate", tracer_provider=provider)
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -1,0 +1,174 @@
+"""The CPU cost of tracing: summed CPU time of every Tollgate process per tool call, with tracing
+on (every span sampled and exported over OTLP) against tracing off, measured in the same run.
+
+Starts the local stack (`tollgate dev --free-ports`) once per mode, alternating off/on for
+``ROUNDS`` rounds, with an OTLP/gRPC receiver inside this process standing in for the collector.
+Each round warms up, then sends ``CALLS`` sequential ``tools/call search_records`` requests (each
+carrying its own ``traceparent``, as an instrumented client does) and reads the user+system CPU of
+front, auth, policy and the worker from /proc before and after. The Odoo simulator's CPU is shown
+apart: it is the stand-in for Odoo, not Tollgate.
+
+"on":  OTEL_TRACES_SAMPLER=parentbased_always_on, OTLP export (BatchSpanProcessor) to the
+       receiver; the dev stack also appends each span to its local traces file.
+"off": OTEL_TRACES_SAMPLER=always_off (spans are not recorded, nothing is exported).
+Metrics stay on in both modes (exported every 60 s, i.e. not within a round). Target: on/off
+<= 1.15. Prints figures, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tollgate_cli.stack_file import TenantEndpoint
+from tollgate_cli.testing import DevStack, running_dev_stack
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.observability.otlp_receiver import otlp_receiver
+
+TENANT = "bench"
+TENANT_YAML = """
+apiVersion: tollgate.dev/v1alpha1
+kind: OdooTenant
+metadata:
+  name: bench
+  annotations: {tollgate.dev/simulator: "18.0"}
+spec:
+  odoo: {url: "http://127.0.0.1:8069", database: odoo, allowInsecureHttp: true}
+  access: {mode: readOnly, allowedEmails: ["*"]}
+  policy:
+    models: [{model: res.partner, allow: [read]}]
+"""
+ROUNDS = 3
+CALLS = 400
+WARMUP = 40
+TICKS = os.sysconf("SC_CLK_TCK")
+
+BODY: dict[str, Any] = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "tools/call",
+    "params": {
+        "name": "search_records",
+        "arguments": {
+            "model": "res.partner",
+            "domain": [["is_company", "=", True]],
+            "fields": ["name", "email", "city"],
+            "limit": 10,
+        },
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "1"},
+            "io.modelcontextprotocol/clientCapabilities": {},
+        },
+    },
+}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` so far (fields 14 and 15 of /proc/<pid>/stat)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def cpu_by_group(stack: DevStack) -> dict[str, float]:
+    groups = {"tollgate": 0.0, "odoo-sim": 0.0}
+    for name, pid in stack.info.pids.items():
+        group = "odoo-sim" if name.startswith("odoo-") else "tollgate"
+        groups[group] += cpu_seconds(pid)
+    return groups
+
+
+async def run_calls(tenant: TenantEndpoint, count: int) -> float:
+    headers = {
+        "Authorization": f"Bearer {tenant.api_key}",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": "search_records",
+    }
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=60) as client:
+        for _ in range(count):
+            traceparent = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+            response = await client.post(
+                tenant.mcp_url, json=BODY, headers={**headers, "traceparent": traceparent}
+            )
+            if response.status_code != 200 or response.json().get("result", {}).get("isError"):
+                raise RuntimeError(f"call failed: {response.status_code} {response.text[:300]}")
+    return time.perf_counter() - started
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    previous = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def measure(mode: str, endpoint: str, work: Path) -> tuple[float, float, float]:
+    """(Tollgate CPU ms per call, simulator CPU ms per call, wall ms per call) for ``mode``."""
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+        "OTEL_TRACES_SAMPLER": "parentbased_always_on" if mode == "on" else "always_off",
+        "OTEL_LOGS_EXPORTER": "none",
+        "TOLLGATE_AUTH_HTTP_PORT": "0",
+    }
+    tenants = work / "tenants"
+    tenants.mkdir(exist_ok=True)
+    (tenants / "bench.yaml").write_text(TENANT_YAML)
+    state = Path(tempfile.mkdtemp(dir=work, prefix=f"{mode}-"))
+    with environment(env), running_dev_stack(state, tenants_dir=tenants) as stack:
+        tenant = stack.info.tenants[TENANT]
+        asyncio.run(run_calls(tenant, WARMUP))
+        before = cpu_by_group(stack)
+        wall = asyncio.run(run_calls(tenant, CALLS))
+        after = cpu_by_group(stack)
+    return (
+        (after["tollgate"] - before["tollgate"]) / CALLS * 1000,
+        (after["odoo-sim"] - before["odoo-sim"]) / CALLS * 1000,
+        wall / CALLS * 1000,
+    )
+
+
+def main() -> None:
+    results: dict[str, list[tuple[float, float, float]]] = {"off": [], "on": []}
+    with otlp_receiver() as (endpoint, received), tempfile.TemporaryDirectory() as tmp:
+        for round_number in range(ROUNDS):
+            for mode in ("off", "on"):
+                results[mode].append(measure(mode, endpoint, Path(tmp)))
+                tg, sim, wall = results[mode][-1]
+                print(
+                    f"round {round_number + 1} {mode:>3}: Tollgate CPU {tg:6.2f} ms/call  "
+                    f"simulator CPU {sim:5.2f} ms/call  wall {wall:6.2f} ms/call"
+                )
+        spans = len(received.spans())
+    off = statistics.median(r[0] for r in results["off"])
+    on = statistics.median(r[0] for r in results["on"])
+    per_call = spans / (ROUNDS * (CALLS + WARMUP))
+    print(f"spans received over OTLP (tracing on): {spans} ({per_call:.1f} per call)")
+    print(f"median Tollgate CPU per tool call: off {off:.2f} ms, on {on:.2f} ms")
+    print(f"tracing on / off = {on / off:.3f}  (+{(on / off - 1) * 100:.1f}%; target <= +15%)")
+
+
+if __name__ == "__main__":
+    main()
