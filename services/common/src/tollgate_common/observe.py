@@ -64,6 +64,7 @@ def use_tracer_provider(provider: trace.TracerProvider | None) -> None:
     global _tracer
     _tracer = trace.get_tracer("tollgate", tracer_provider=provider)
 
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
