@@ -136,6 +136,8 @@ async def test_tenant_lifecycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         assert deployment["metadata"]["ownerReferences"][0]["uid"] == tenant["metadata"]["uid"]
         for kind in ("Service", "NetworkPolicy", "PodDisruptionBudget"):
             assert await api.get(kind, NS, worker) is not None, kind
+        events = await eventually(lambda: _events_about(api, "acme"), "Events on the tenant")
+        assert f"created Deployment {worker}" in {e["message"] for e in events}
 
         # Not Ready until the worker Deployment reports available replicas.
         ready = await eventually(
@@ -310,3 +312,8 @@ async def _odoo_version(api: Api, name: str) -> str | None:
     tenant = await api.get("OdooTenant", NS, name)
     version = ((tenant or {}).get("status") or {}).get("odooVersion")
     return str(version) if version else None
+
+
+async def _events_about(api: Api, name: str) -> list[dict[str, Any]]:
+    events = await api.list("Event", NS)
+    return [e for e in events if e.get("involvedObject", {}).get("name") == name]

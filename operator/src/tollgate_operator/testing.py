@@ -230,6 +230,7 @@ API = {
     "ConfigMap": "/api/v1/namespaces/{ns}/configmaps",
     "NetworkPolicy": "/apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies",
     "PodDisruptionBudget": "/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets",
+    "Event": "/api/v1/namespaces/{ns}/events",
 }
 
 
@@ -246,6 +247,12 @@ class Api:
             response.raise_for_status()
             data: dict[str, Any] = await response.json()
             return data
+
+    async def list(self, kind: str, ns: str) -> list[dict[str, Any]]:
+        async with self.session.get(API[kind].format(ns=ns)) as response:
+            response.raise_for_status()
+            items: list[dict[str, Any]] = (await response.json())["items"]
+            return items
 
     async def create(self, body: dict[str, Any]) -> dict[str, Any]:
         url = API[body["kind"]].format(ns=body["metadata"]["namespace"])
