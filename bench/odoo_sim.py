@@ -10,6 +10,16 @@ warm-up; no thresholds, only numbers.
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Python puts this script's folder first on sys.path, and bench/ holds scripts named like
+# standard modules (operator.py) that would shadow them: import nothing from here.
+if sys.path and os.path.abspath(sys.path[0] or os.curdir) == os.path.dirname(
+    os.path.abspath(__file__)
+):
+    sys.path.pop(0)
+
 import argparse
 import http.client
 import json
