@@ -283,3 +283,20 @@ def test_trace_waterfall_nests_children_and_picks_the_last_call() -> None:
         pick_trace(spans, "ee")
     with pytest.raises(TraceNotFound):
         pick_trace([], "last")
+
+
+def test_by_default_a_call_is_kept_even_when_the_client_says_not_sampled() -> None:
+    from opentelemetry.sdk.trace.sampling import Decision
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+    from tollgate_common.telemetry import build_tracer_provider
+
+    remote = SpanContext(1, 2, is_remote=True, trace_flags=TraceFlags(0))
+    context = trace.set_span_in_context(NonRecordingSpan(remote))
+
+    def decision(environ: dict[str, str]) -> Decision:
+        sampler = build_tracer_provider("front", environ=environ).sampler
+        return sampler.should_sample(context, 1, "tools/call").decision
+
+    assert decision({}) == Decision.RECORD_AND_SAMPLE
+    # An explicit OTEL_TRACES_SAMPLER is the SDK's, with its usual meaning.
+    assert decision({"OTEL_TRACES_SAMPLER": "parentbased_always_on"}) == Decision.DROP

@@ -47,6 +47,7 @@ from opentelemetry.sdk.trace.export import (
     ConsoleSpanExporter,
     SpanExporter,
 )
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, Sampler
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from tollgate_common.settings import CONFIG_ERROR_EXIT_STATUS, ConfigurationError
@@ -202,6 +203,16 @@ def build_resource(default_service_name: str) -> Resource:
     return Resource.create(attributes)
 
 
+def default_sampler() -> Sampler:
+    """Parent-based, keeping every call, even one a client marked "not sampled".
+
+    Errors and denials must always be kept, and only the end of a trace knows it is one: the
+    keep-or-drop decision belongs to the collector's tail sampling, so the services record all.
+    A client's "not sampled" flag would otherwise silently drop a whole call.
+    """
+    return ParentBased(root=ALWAYS_ON, remote_parent_not_sampled=ALWAYS_ON)
+
+
 def build_tracer_provider(
     default_service_name: str,
     *,
@@ -210,10 +221,11 @@ def build_tracer_provider(
 ) -> TracerProvider:
     """A TracerProvider for this service; does not install it globally (tests use this directly).
 
-    The sampler comes from ``OTEL_TRACES_SAMPLER`` (parent-based always-on by default).
+    The sampler comes from ``OTEL_TRACES_SAMPLER``; without it, `default_sampler`.
     """
     env = os.environ if environ is None else environ
-    provider = TracerProvider(resource=build_resource(default_service_name))
+    sampler = None if env.get("OTEL_TRACES_SAMPLER") else default_sampler()
+    provider = TracerProvider(resource=build_resource(default_service_name), sampler=sampler)
     exporter = exporter_from_env(env)
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
