@@ -24,3 +24,12 @@ def test_search_read_refuses_unknown_keywords_like_read_format() -> None:
     with pytest.raises(TypeError, match="unexpected keyword argument 'fileds'"):
         admin("res.partner", "search_read", [], fileds=["name"], limit=1)
     assert admin("res.partner", "search_read", [("id", "=", 3)], ["id"], load=None) == [{"id": 3}]
+
+
+def test_integer_fields_convert_like_int() -> None:
+    admin = login(shared_service("18.0"), "admin")
+    with pytest.raises(ValueError, match=r"invalid literal for int\(\) with base 10: 'abc'"):
+        admin("res.partner", "write", [3], {"color": "abc"})
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        admin("res.partner", "write", [3], {"color": "2.5"})
+    assert admin("res.partner", "read", [3], ["color"])[0]["color"] == 0

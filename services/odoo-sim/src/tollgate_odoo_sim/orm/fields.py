@@ -253,11 +253,8 @@ class Integer(Field):
         return 0
 
     def convert_to_write(self, value: Any, model: Model) -> Any:
-        if value is None or value is False:
-            return 0
-        if isinstance(value, str):
-            value = float(value)
-        return int(value)
+        # Odoo's int(value or 0): "12" is accepted, "12.5" and "abc" are not
+        return int(value or 0)
 
     def convert_to_read(self, value: Any, model: Model) -> Any:
         return value or 0
