@@ -157,6 +157,7 @@ async def main(tenants: int, limit: float) -> None:
                     await asyncio.sleep(1.0)  # let the operator start and list (empty)
                     idle_rss = rss_mib(process.pid)
                     started = time.perf_counter()
+                    requests_before = len(cluster)
                     for index in range(tenants):
                         await api.create(tenant(index))
                     peak = idle_rss
@@ -169,6 +170,8 @@ async def main(tenants: int, limit: float) -> None:
                         await asyncio.sleep(0.25)
                     elapsed = time.perf_counter() - started
                     settled_rss = rss_mib(process.pid)
+                    # Every API request in that time, less the bench's own (creates, statuses).
+                    requests = len(cluster) - requests_before
                 finally:
                     stop.set()
                     await controller
@@ -181,6 +184,7 @@ async def main(tenants: int, limit: float) -> None:
                 "tenants": tenants,
                 "all_ready_seconds": round(elapsed, 2),
                 "per_tenant_ms": round(1000 * elapsed / tenants, 1),
+                "api_requests_per_tenant": round(requests / tenants, 1),
                 "baseline_direct_writes_seconds": round(base, 2),
                 "ratio_to_baseline": round(elapsed / base, 2),
                 "operator_rss_mib": {

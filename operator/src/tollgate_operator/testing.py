@@ -103,6 +103,36 @@ class StampingEmulator(kmock.KubernetesEmulator):
             self._stamp(request)
         return await super()._handle(request)
 
+    # KMock finds an object by scanning all of them on every request; with the thousands of
+    # objects of bench/operator.py that dominates. These look it up by its key instead.
+    def _find(self, request: kmock.Request, namespace: str | None, name: str | None) -> Any:
+        if request.resource is None or name is None:
+            return None
+        key = (request.resource, namespace, name)
+        return self.objects[key] if key in self.objects else None
+
+    async def _serve_fetch(self, request: kmock.Request) -> Any:
+        obj = self._find(request, request.namespace, request.name)
+        if obj is None or obj.deleted:
+            raise kmock.KubernetesObjectNotFoundError()
+        return obj.raw
+
+    async def _serve_create(self, request: kmock.Request) -> Any:
+        meta = request.data.get("metadata", {})
+        obj = self._find(request, request.namespace or meta.get("namespace"), meta.get("name"))
+        assert obj is not None  # stored by _handle() before this runs
+        return obj.raw
+
+    async def _serve_update(self, request: kmock.Request) -> Any:
+        obj = self._find(request, request.namespace, request.name)
+        assert obj is not None
+        return obj.last.raw
+
+    async def _serve_delete(self, request: kmock.Request) -> Any:
+        obj = self._find(request, request.namespace, request.name)
+        assert obj is not None
+        return obj.last.raw
+
     async def _serve_list(self, request: kmock.Request) -> Any:
         listing: Any = await super()._serve_list(request)
         listing["metadata"]["resourceVersion"] = str(self._last)
