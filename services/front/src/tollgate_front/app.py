@@ -21,9 +21,10 @@ from starlette.types import Receive, Scope, Send
 from tollgate_common.tenants import DirectorySource, TenantRegistry
 
 from tollgate_front.backends import Backends
-from tollgate_front.catalog import register_tools
+from tollgate_front.catalog import build_tools, register_resources_and_prompts
 from tollgate_front.config import Settings
 from tollgate_front.gateway import ToolGateway
+from tollgate_front.oauth_discovery import PRM_PREFIX, ProtectedResourceMetadataEndpoint
 from tollgate_front.request_tracing import TracedRequests
 from tollgate_front.runtime import FrontRuntime
 from tollgate_front.tenant_endpoint import TenantMcpEndpoint, error_response, not_found
@@ -32,7 +33,10 @@ from tollgate_front.tool_visibility import filter_tools_by_policy
 
 INSTRUCTIONS = (
     "Tollgate connects you to one company's Odoo ERP as the signed-in user: you see and change "
-    "only what that user may, under the company's policy. Use search_records to find records."
+    "only what that user may, under the company's policy. Start with list_models and "
+    "describe_model; search_records, count_records and aggregate_records answer most questions; "
+    "records carry a url to open them in Odoo. Read odoo://capabilities for the version, apps, "
+    "companies and your context."
 )
 
 
@@ -55,8 +59,9 @@ def build_mcp_server(runtime: FrontRuntime) -> MCPServer[FrontRuntime]:
         version=_version(),
         lifespan=lifespan,
         middleware=[filter_tools_by_policy],
+        tools=build_tools(),
     )
-    register_tools(server)
+    register_resources_and_prompts(server)
     return server
 
 
@@ -76,6 +81,7 @@ def build_runtime(settings: Settings) -> FrontRuntime:
         backends.auth,
         timeout=settings.auth_timeout,
         cache=PrincipalCache(max_ttl=settings.token_cache_ttl, max_size=settings.token_cache_size),
+        registry=registry,
     )
     gateway = ToolGateway(
         backends, policy_timeout=settings.policy_timeout, tool_timeout=settings.tool_timeout
@@ -128,11 +134,13 @@ def create_app(settings: Settings) -> Starlette:
         manager = server.session_manager
         try:
             async with runtime.registry, manager.run():
+                await runtime.verifier.start()
                 tenants.runtime = runtime
                 tenants.endpoint = TenantMcpEndpoint(runtime, manager.handle_request, security)
                 yield
         finally:
             tenants.endpoint = tenants.runtime = None
+            await runtime.verifier.stop()
             await runtime.gateway.drain()
             await runtime.backends.close()
 
@@ -140,6 +148,17 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/t/{tenant}/mcp", TracedRequests(tenants)),
+            Route(
+                PRM_PREFIX + "/t/{tenant}/mcp",
+                ProtectedResourceMetadataEndpoint(
+                    lambda: (
+                        (tenants.runtime.registry, tenants.runtime.verifier)
+                        if tenants.runtime is not None
+                        else None
+                    )
+                ),
+                methods=["GET"],
+            ),
         ],
         exception_handlers={404: not_found},
         lifespan=lifespan,

@@ -62,18 +62,9 @@ def register_resources_and_prompts(server: MCPServer[FrontRuntime]) -> None:
     register_prompts(server)
 
 
-def register_tools(server: MCPServer[FrontRuntime]) -> None:
-    """Register the whole catalog, its resources and prompts on ``server``."""
-    for tool in build_tools():
-        # MCPServer takes prebuilt tools only in its constructor; app.py builds the server.
-        server._tool_manager._tools[tool.name] = tool
-    register_resources_and_prompts(server)
-
-
 __all__ = [
     "CATALOG",
     "CatalogTool",
     "build_tools",
     "register_resources_and_prompts",
-    "register_tools",
 ]

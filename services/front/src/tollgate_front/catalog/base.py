@@ -121,6 +121,7 @@ async def call_worker(
     )
     try:
         who = caller_of(ctx.request_context.request)
-        return await ctx.request_context.lifespan_context.gateway.execute(who, call)
+        gateway = ctx.request_context.lifespan_context.gateway
+        return await gateway.execute(who, call, confirm=client_confirmer(ctx))
     except TollgateError as error:
         raise ToolError(describe_error(error)) from None
