@@ -34,12 +34,16 @@ class Settings(ServiceSettings):
         description="ConfigMap in the release namespace holding every compiled tenant config.",
     )
     worker_image: str = Field(description="Image of the tenant workers, e.g. repo/worker:1.2.3.")
-    worker_image_pull_policy: str = Field(default="IfNotPresent")
+    worker_image_pull_policy: str = Field(
+        default="IfNotPresent", description="imagePullPolicy of the worker containers."
+    )
     worker_port: int = Field(default=50051, ge=1, le=65535, description="Worker gRPC port.")
-    worker_cpu_request: str = Field(default="50m")
-    worker_memory_request: str = Field(default="128Mi")
-    worker_cpu_limit: str = Field(default="1")
-    worker_memory_limit: str = Field(default="512Mi")
+    worker_cpu_request: str = Field(default="50m", description="CPU request of a worker pod.")
+    worker_memory_request: str = Field(
+        default="128Mi", description="Memory request of a worker pod."
+    )
+    worker_cpu_limit: str = Field(default="1", description="CPU limit of a worker pod.")
+    worker_memory_limit: str = Field(default="512Mi", description="Memory limit of a worker pod.")
     worker_service_account: str = Field(
         default="", description="ServiceAccount of the worker pods; empty means default."
     )
@@ -69,9 +73,6 @@ class Settings(ServiceSettings):
         gt=0,
         description="Hours a worker keeps its previous sealing key after a rotation.",
     )
-    resync_seconds: float = Field(
-        default=300.0, gt=0, description="Seconds between two drift checks of a quiet tenant."
-    )
     namespaces: CommaSeparated = Field(
         default=(),
         description="Namespaces whose OdooTenants are served, comma-separated; empty means all.",
@@ -81,7 +82,9 @@ class Settings(ServiceSettings):
         description="kopf peering name for leader election between replicas; empty runs one "
         "replica standalone.",
     )
-    liveness_port: int = Field(default=8080, ge=0, le=65535)
+    liveness_port: int = Field(
+        default=8080, ge=0, le=65535, description="Port of kopf's /healthz probe; 0 for none."
+    )
 
     @field_validator("endpoint_base")
     @classmethod

@@ -109,7 +109,7 @@ class StampingEmulator(kmock.KubernetesEmulator):
         if request.resource is None or name is None:
             return None
         key = (request.resource, namespace, name)
-        return self.objects[key] if key in self.objects else None
+        return self.objects[key] if key in self.objects else None  # noqa: SIM401 (no .get)
 
     async def _serve_fetch(self, request: kmock.Request) -> Any:
         obj = self._find(request, request.namespace, request.name)
