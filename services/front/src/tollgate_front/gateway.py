@@ -11,7 +11,6 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from tollgate.v1 import common_pb2, policy_pb2, worker_pb2
@@ -21,16 +20,9 @@ from tollgate_common.telemetry import current_trace_id
 
 from tollgate_front.backends import Backends
 from tollgate_front.caller import Caller
+from tollgate_front.policy_gate import Confirmer, declined, outcome_of, refusal
 
 logger = logging.getLogger(__name__)
-
-_DENIALS: Mapping[policy_pb2.Decision.ValueType, tuple[ErrorCode, policy_pb2.Outcome.ValueType]] = {
-    policy_pb2.DECISION_DENY: (ErrorCode.POLICY_DENIED, policy_pb2.OUTCOME_DENIED),
-    policy_pb2.DECISION_APPROVAL_REQUIRED: (
-        ErrorCode.APPROVAL_REQUIRED,
-        policy_pb2.OUTCOME_APPROVAL_REQUIRED,
-    ),
-}
 
 
 class ToolGateway:
@@ -40,20 +32,25 @@ class ToolGateway:
         self._tool_timeout = tool_timeout
         self._pending: set[asyncio.Task[None]] = set()
 
-    async def execute(self, caller: Caller, call: common_pb2.ToolCall) -> dict[str, Any]:
-        """Run ``call`` for ``caller``; the worker's structured result as a dict."""
+    async def execute(
+        self, caller: Caller, call: common_pb2.ToolCall, *, confirm: Confirmer | None = None
+    ) -> dict[str, Any]:
+        """Run ``call`` for ``caller``; the worker's structured result as a dict. ``confirm``
+        asks the user first when policy marks the tool "confirm" (None: cannot ask)."""
         started = time.perf_counter()
         trace_id = current_trace_id() or ""
         decision = await self._authorize(caller, call, trace_id)
-        denial = _DENIALS.get(decision.decision)
-        if denial is not None or decision.decision != policy_pb2.DECISION_ALLOW:
-            code, outcome = denial or (ErrorCode.POLICY_DENIED, policy_pb2.OUTCOME_DENIED)
-            self._record(caller, call, decision.decision_id, outcome, trace_id, started, code)
-            raise TollgateError(
-                code,
-                decision.message or f"The tenant's policy does not allow {call.tool} here.",
-                hint="Ask the tenant's administrator if you need this.",
+        refused: TollgateError | None = None
+        if decision.decision != policy_pb2.DECISION_ALLOW:
+            refused = refusal(decision, call)
+        elif decision.confirm and confirm is not None and not await confirm(call):
+            refused = declined(call)
+        if refused is not None:
+            outcome = outcome_of(refused)
+            self._record(
+                caller, call, decision.decision_id, outcome, trace_id, started, refused.code
             )
+            raise refused
         request = worker_pb2.ExecuteToolRequest(
             principal=caller.principal,
             call=call,

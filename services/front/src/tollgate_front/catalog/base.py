@@ -18,6 +18,7 @@ from tollgate_common.errors import TollgateError
 
 from tollgate_front.caller import Caller, caller_of
 from tollgate_front.catalog.vocabulary import ResolvedModel, resolve_model
+from tollgate_front.policy_gate import client_confirmer
 from tollgate_front.runtime import FrontRuntime
 
 ToolContext = Context[FrontRuntime, Request]
