@@ -14,6 +14,7 @@ import typer
 from mcp import MCPError
 from mcp_types import TextContent
 
+from tollgate_cli.audit import audit_app
 from tollgate_cli.bridge import run_bridge
 from tollgate_cli.devstack.plan import DevStackError, Ports
 from tollgate_cli.devstack.run import prepare_stack, run_stack
@@ -157,6 +158,7 @@ def connect_command(
 
 
 app.command(name="trace")(trace_command)
+app.add_typer(audit_app)
 
 
 def main() -> None:
