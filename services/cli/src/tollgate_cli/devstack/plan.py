@@ -30,6 +30,8 @@ SIMULATOR_ANNOTATION = "tollgate.dev/simulator"
 # The simulator's demo user the dev API keys act as (Odoo login "demo", a salesperson).
 DEV_ODOO_LOGIN = "demo"
 LOOPBACK = "127.0.0.1"
+# auth's HTTP port (its default): OAuth endpoints and the approver pages.
+AUTH_HTTP_PORT = 8001
 
 
 class DevStackError(Exception):
@@ -272,6 +274,7 @@ def build_plan(
         )
 
     shared = {"TENANTS_DIR": str(tenants_dir), "LOG_LEVEL": log_level, "HOST": LOOPBACK}
+    auth_http = f"http://{LOOPBACK}:{AUTH_HTTP_PORT}"
     processes.append(
         ProcessSpec(
             name="auth",
@@ -281,6 +284,8 @@ def build_plan(
                 **{f"TOLLGATE_AUTH_{k}": v for k, v in shared.items()},
                 "TOLLGATE_AUTH_PORT": str(ports.auth),
                 "TOLLGATE_AUTH_DEV_KEYS_FILE": str(dev_keys_file),
+                # The approver pages (/t/<tenant>/approvals) ask policy.
+                "TOLLGATE_AUTH_POLICY_ADDRESS": f"{LOOPBACK}:{ports.policy}",
             },
             ready=ReadyCheck((LOOPBACK, ports.auth)),
         )
@@ -294,6 +299,7 @@ def build_plan(
                 **{f"TOLLGATE_POLICY_{k}": v for k, v in shared.items()},
                 "TOLLGATE_POLICY_PORT": str(ports.policy),
                 "TOLLGATE_POLICY_STORE_URL": "memory://",
+                "TOLLGATE_POLICY_APPROVALS_URL": f"{auth_http}/t/{{tenant}}/approvals",
             },
             ready=ReadyCheck((LOOPBACK, ports.policy)),
         )
