@@ -50,8 +50,13 @@ async def test_other_paths_are_json_404s(http: httpx2.AsyncClient) -> None:
 async def test_missing_token_is_401_with_a_bearer_challenge(http: httpx2.AsyncClient) -> None:
     response = await http.post("/t/acme/mcp", json=INITIALIZE, headers=HEADERS)
     assert response.status_code == 401
-    assert response.headers["www-authenticate"].startswith("Bearer ")
-    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith("Bearer ")
+    # RFC 9728 §5.1: where to discover the authorization server; no error code without a token
+    # (RFC 6750 §3.1).
+    assert 'resource_metadata="http://' in challenge
+    assert "/.well-known/oauth-protected-resource/t/acme/mcp" in challenge
+    assert "error=" not in challenge
 
 
 async def test_invalid_token_is_401(http: httpx2.AsyncClient, stack: Stack) -> None:

@@ -9,11 +9,13 @@ come from acme's issuer at auth (``<issuer_base>/t/acme``), and starts the OAuth
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from tollgate_common.errors import TollgateError
 from tollgate_common.tenants import TenantRegistry
 
@@ -60,22 +62,35 @@ def protected_resource_metadata(
 
 
 class ProtectedResourceMetadataEndpoint:
-    """``GET /.well-known/oauth-protected-resource/t/{tenant}/mcp``."""
+    """``GET /.well-known/oauth-protected-resource/t/{tenant}/mcp``; ``parts`` gives the tenant
+    registry and the token verifier while the app runs (None while it starts)."""
 
-    def __init__(self, registry: TenantRegistry, verifier: AuthTokenVerifier) -> None:
-        self._registry = registry
-        self._verifier = verifier
+    def __init__(
+        self, parts: Callable[[], tuple[TenantRegistry, AuthTokenVerifier] | None]
+    ) -> None:
+        self._parts = parts
 
-    async def __call__(self, request: Request) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.respond(Request(scope, receive))
+        await response(scope, receive, send)
+
+    async def respond(self, request: Request) -> Response:
+        parts = self._parts()
+        if parts is None:
+            return JSONResponse(
+                {"error": "starting", "message": "The gateway is starting; try again."},
+                status_code=503,
+            )
+        registry, verifier = parts
         name = str(request.path_params.get("tenant", ""))
-        tenant = self._registry.get(name)
+        tenant = registry.get(name)
         if tenant is None:
             return JSONResponse(
                 {"error": "unknown_tenant", "message": f"There is no tenant named {name!r} here."},
                 status_code=404,
             )
         try:
-            issuer = await self._verifier.authorization_server(tenant.name)
+            issuer = await verifier.authorization_server(tenant.name)
         except TollgateError as error:
             logger.warning("cannot reach auth for metadata", extra={"error": error.message})
             return JSONResponse(

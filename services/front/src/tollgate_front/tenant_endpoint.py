@@ -20,6 +20,7 @@ from tollgate.v1 import common_pb2
 from tollgate_common.errors import ErrorCode, TollgateError
 
 from tollgate_front.caller import SCOPE_KEY, Caller
+from tollgate_front.oauth_discovery import unauthorized
 from tollgate_front.runtime import FrontRuntime
 from tollgate_front.token_verifier import token_digest
 
@@ -34,14 +35,6 @@ def error_response(
     status: int, error: str, message: str, *, headers: dict[str, str] | None = None
 ) -> Response:
     return JSONResponse({"error": error, "message": message}, status_code=status, headers=headers)
-
-
-def _unauthorized(description: str) -> Response:
-    # RFC 6750 §3; quotes and backslashes cannot appear in our own descriptions.
-    challenge = f'Bearer realm="tollgate", error="invalid_token", error_description="{description}"'
-    return error_response(
-        401, "invalid_token", description, headers={"WWW-Authenticate": challenge}
-    )
 
 
 def _bearer_token(request: Request) -> str | None:
@@ -98,7 +91,7 @@ class TenantMcpEndpoint:
             return rejected
         token = _bearer_token(request)
         if token is None:
-            return _unauthorized("A bearer token is required")
+            return unauthorized(tenant.endpoint, "A bearer token is required", token_given=False)
         try:
             principal = await self._runtime.verifier.verify(
                 token, tenant=tenant.name, resource=tenant.endpoint
@@ -114,7 +107,11 @@ class TenantMcpEndpoint:
                     f"{error.message} Try again in a moment.",
                     headers={"Retry-After": "1"},
                 )
-            return _unauthorized("The token is invalid, expired or not for this tenant")
+            return unauthorized(
+                tenant.endpoint,
+                "The token is invalid, expired or not for this tenant",
+                token_given=True,
+            )
         client = request.client
         caller = Caller(tenant=tenant, principal=principal, client_ip=client.host if client else "")
         scope[SCOPE_KEY] = caller
