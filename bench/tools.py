@@ -6,9 +6,9 @@ default or ``--odoo-version 19.0``), makes sure 50+ leads exist (created through
 
 - gateway: MCP ``tools/call`` (protocol 2026-07-28, one HTTP POST) to the front, which asks auth
   (cached), policy and the tenant's worker, which calls the simulator;
-- direct: the request(s) the worker sends for that call, as JSON-RPC straight to the simulator
-  with the same user (the worker asks one record more than the limit to know whether more exist,
-  so the direct call does too).
+- direct: the request the worker sends for that call, as JSON-RPC (JSON-2 on 19) straight to
+  the simulator with the same user (the worker asks one record more than the limit to know whether
+  more exist, so the direct call does too).
 
 Printed per scenario and concurrency: p50/p99 latency of both, the latency Tollgate adds (p50 and
 p99 of gateway minus direct), the CPU time all Tollgate processes (front, auth, policy, worker)
@@ -249,19 +249,28 @@ async def direct_call(tenant: TenantEndpoint, scenario: Scenario) -> Call:
             )
             schema = known.json()["result"]
             kwargs = {**kwargs, "fields": [f for f in kwargs["fields"] if f in schema]}
-    body = {
-        "jsonrpc": "2.0",
-        "method": "call",
-        "params": {
-            "service": "object",
-            "method": "execute_kw",
-            "args": ["odoo", uid, api_key, model, method, args, kwargs],
-        },
-    }
+    if (tenant.simulator_version or "").startswith("19"):
+        # Odoo 19: the worker speaks JSON-2, so the baseline does too.
+        target = f"{tenant.odoo_url}/json/2/{model}/{method}"
+        body: dict[str, Any] = {**kwargs, **({"ids": args[0]} if args else {})}
+        headers = {"Authorization": f"bearer {api_key}", "X-Odoo-Database": "odoo"}
+    else:
+        target, headers = url, {}
+        body = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": ["odoo", uid, api_key, model, method, args, kwargs],
+            },
+        }
 
     async def call(client: httpx.AsyncClient) -> tuple[int, int]:
-        response = await client.post(url, json=body)
-        if response.status_code != 200 or "error" in response.json():
+        response = await client.post(target, json=body, headers=headers)
+        if response.status_code != 200 or (
+            isinstance(response.json(), dict) and "error" in response.json()
+        ):
             raise RuntimeError(f"direct call failed: {response.text[:300]}")
         return len(response.content), len(response.content)
 
