@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from tollgate_odoo_sim.service import OdooService
 def big() -> OdooService:
     service = fresh_service("18.0")
     scale.load(service.registry, _BIG)
+    assert gc.isenabled(), "the bulk load pauses the garbage collector, then restores it"
     return service
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -132,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (OSError, ValueError, UserError) as exc:
         print(f"tollgate-odoo-sim: cannot build the database: {exc}", file=sys.stderr)
         raise SystemExit(1) from exc
+    # The database lives for the whole process: keep the garbage collector from rescanning it
+    # (with --scale, hundreds of thousands of rows) during requests.
+    gc.collect()
+    gc.freeze()
     app = create_app(service, Faults(fault_config))
     logging.getLogger("tollgate_odoo_sim").info(
         "simulating Odoo %s, database %r, faults %s",
