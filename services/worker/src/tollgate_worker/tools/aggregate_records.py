@@ -71,7 +71,7 @@ class AggregateRecords(Tool[AggregateRecordsArguments]):
                 "limit": limit + 1,
             }
             if order:
-                kwargs["orderby"] = _legacy_order(order)
+                kwargs["orderby"] = _order_terms(order, legacy=True)
             rows = await context.session.execute(model, "read_group", kwargs=kwargs)
         groups = as_list(rows, f"grouping on {model}")
         has_more = len(groups) > limit
@@ -100,13 +100,17 @@ def _check_order(order: str | None) -> str:
     return ", ".join(terms)
 
 
-def _legacy_order(order: str) -> str:
-    """read_group orders by the aggregated field's name (``amount_total desc``)."""
+def _order_terms(order: str, *, legacy: bool) -> str:
+    """Our ``count`` as Odoo's ``__count``; read_group (legacy) orders an aggregate by the
+    field's name (``amount_total desc``), formatted_read_group by the spec itself."""
     terms = []
     for term in order.split(","):
         head, _, direction = term.strip().partition(" ")
-        name = "__count" if head == "count" else head.split(":")[0]
-        terms.append(f"{name} {direction}".strip())
+        if head == "count":
+            head = "__count"
+        elif legacy:
+            head = head.split(":")[0]
+        terms.append(f"{head} {direction}".strip())
     return ", ".join(terms)
 
 

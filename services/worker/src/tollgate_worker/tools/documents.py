@@ -129,6 +129,3 @@ class ExportRecords(Tool[ExportRecordsArguments]):
         if redacted:
             data["redacted_fields"] = redacted
         return ToolResult(data=data, record_count=len(rows))
-
-
-__all__ = ["ExportRecords", "RenderReport", "check_batch"]

@@ -25,7 +25,6 @@ _VERBS: Final = {
     "unlink": "delete",
     "execute": "run actions on",
 }
-_UNKNOWN_MODEL: Final = re.compile(r"Object (\S+) doesn't exist|[Mm]odel (?:'|\")?([a-z0-9_.]+)")
 _UNKNOWN_FIELD: Final = re.compile(
     r"Invalid field '?([a-z0-9_]+)'? on model|Invalid field [a-z0-9_.]+?\.([a-z0-9_]+) in leaf"
 )
