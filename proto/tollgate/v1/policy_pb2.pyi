@@ -30,6 +30,8 @@ class _DecisionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Decision.Val
     DECISION_ALLOW: _Decision.ValueType  # 1
     DECISION_DENY: _Decision.ValueType  # 2
     DECISION_APPROVAL_REQUIRED: _Decision.ValueType  # 3
+    DECISION_CONFIRM_REQUIRED: _Decision.ValueType  # 4
+    """Ask the user first (tools marked "confirm", when the client can be asked); nothing counted."""
 
 class Decision(_Decision, metaclass=_DecisionEnumTypeWrapper): ...
 
@@ -37,6 +39,8 @@ DECISION_UNSPECIFIED: Decision.ValueType  # 0
 DECISION_ALLOW: Decision.ValueType  # 1
 DECISION_DENY: Decision.ValueType  # 2
 DECISION_APPROVAL_REQUIRED: Decision.ValueType  # 3
+DECISION_CONFIRM_REQUIRED: Decision.ValueType  # 4
+"""Ask the user first (tools marked "confirm", when the client can be asked); nothing counted."""
 Global___Decision: _TypeAlias = Decision  # noqa: Y015
 
 class _ApprovalState:
@@ -93,10 +97,16 @@ class AuthorizeRequest(_message.Message):
     CALL_FIELD_NUMBER: _builtins.int
     CLIENT_IP_FIELD_NUMBER: _builtins.int
     TRACE_ID_FIELD_NUMBER: _builtins.int
+    CAN_CONFIRM_FIELD_NUMBER: _builtins.int
+    CONFIRMED_FIELD_NUMBER: _builtins.int
     client_ip: _builtins.str
     """The caller's address as the front saw it (for IP allow/block lists)."""
     trace_id: _builtins.str
     """The trace id of the call, carried into the audit record."""
+    can_confirm: _builtins.bool
+    """The client can be asked to confirm (MCP input-required elicitation round trip)."""
+    confirmed: _builtins.bool
+    """The user confirmed this call in the client."""
     @_builtins.property
     def principal(self) -> _common_pb2.Principal: ...
     @_builtins.property
@@ -108,10 +118,12 @@ class AuthorizeRequest(_message.Message):
         call: _common_pb2.ToolCall | None = ...,
         client_ip: _builtins.str = ...,
         trace_id: _builtins.str = ...,
+        can_confirm: _builtins.bool = ...,
+        confirmed: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["call", b"call", "principal", b"principal"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["call", b"call", "client_ip", b"client_ip", "principal", b"principal", "trace_id", b"trace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["call", b"call", "can_confirm", b"can_confirm", "client_ip", b"client_ip", "confirmed", b"confirmed", "principal", b"principal", "trace_id", b"trace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
