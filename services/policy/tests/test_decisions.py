@@ -255,3 +255,23 @@ async def test_every_record_also_leaves_as_an_opentelemetry_log_record() -> None
     assert set(entry.fields) == {*AUDIT_COLUMNS, "prev_hash", "hash"}
     assert "Secret" not in str(attributes)
     provider.shutdown()
+
+
+async def test_a_confirm_tool_asks_first_without_counting_when_the_client_can_be_asked() -> None:
+    policy, _store = await decider(
+        {**POLICY, "tools": {"confirm": ["create_records"]}, "rateLimits": {"perUserPerDay": 1}}
+    )
+    ask = request("create_records", operation="create")
+    ask.can_confirm = True
+    first = await policy.authorize(ask)
+    assert (first.decision, first.reason_code) == (
+        policy_pb2.DECISION_CONFIRM_REQUIRED,
+        "confirm_required",
+    )
+    ask.confirmed = True
+    confirmed = await policy.authorize(ask)
+    assert (confirmed.decision, confirmed.confirm) == (policy_pb2.DECISION_ALLOW, True)
+    limited = await policy.authorize(ask)
+    assert limited.reason_code == "rate_limited"
+    cannot_ask = request("create_records", operation="create", subject="x@acme.example")
+    assert (await policy.authorize(cannot_ask)).decision == policy_pb2.DECISION_ALLOW

@@ -134,6 +134,12 @@ class Decider:
         )
         if verdict.outcome == "deny":
             return response
+        if verdict.confirm and request.can_confirm and not request.confirmed:
+            # Ask first; the confirmed retry is the call that counts (and may use an approval).
+            response.decision = policy_pb2.DECISION_CONFIRM_REQUIRED
+            response.reason_code = "confirm_required"
+            response.message = f"Run {request.call.tool}? The tenant asks users to confirm it."
+            return response
         try:
             limited = await self._count(config, request.principal)
             if limited is not None:
