@@ -2,7 +2,7 @@
 the 401, registration (a Client ID Metadata Document served over https on loopback, and dynamic
 registration), the login form submitted over HTTP as a browser would, token, tool call, refresh.
 
-The Odoo API key used to sign in is this suite's canary: it must not appear in any service's log.
+The Odoo API key used to sign in is the canary here: it must not appear in any service's log.
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ spec:
   access:
     credentialStorage: {storage}
     allowedEmails: ["demo@yourcompany.example.com"]
+  policy:
+    models:
+      - {{model: res.partner, allow: [read]}}
 """
 
 
@@ -259,14 +262,11 @@ async def test_a_person_outside_the_allowlist_cannot_connect(oauth_stack: DevSta
 
 
 def test_the_canary_odoo_key_never_reaches_a_log(oauth_stack: DevStack) -> None:
-    logs = [
-        oauth_stack.output(),
-        *(
-            path.read_text(encoding="utf-8", errors="replace")
-            for path in (oauth_stack.state_dir / "logs").glob("*")
-            if path.is_file()
-        ),
-    ]
-    assert len(logs) > 1
-    for text in logs:
-        assert DEMO.api_key not in text
+    # Service logs only: the banner prints the simulator's (public) demo key on purpose.
+    logs = {
+        path.name: path.read_text(encoding="utf-8", errors="replace")
+        for path in (oauth_stack.state_dir / "logs").glob("*.log")
+    }
+    assert "authorization granted" in logs["auth.log"]  # the sign-ins above are in there
+    for name, text in logs.items():
+        assert DEMO.api_key not in text, name

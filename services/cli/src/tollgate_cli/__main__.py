@@ -18,6 +18,7 @@ from tollgate_cli.audit import audit_app
 from tollgate_cli.bridge import run_bridge
 from tollgate_cli.devstack.plan import DevStackError, Ports
 from tollgate_cli.devstack.run import prepare_stack, run_stack
+from tollgate_cli.keys import keys_app
 from tollgate_cli.remote import PROTOCOLS, Protocol, connect, parse_arguments
 from tollgate_cli.stack_file import StackInfo
 from tollgate_cli.trace import trace_command
@@ -28,6 +29,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+app.add_typer(keys_app)
 
 StateDir = Annotated[
     Path, typer.Option(help="Where the local stack keeps its files (keys, tenants, logs).")

@@ -22,6 +22,8 @@ class TenantEndpoint(BaseModel):
     api_key: str
     odoo_url: str
     odoo_login: str
+    # The simulator's demo key of odoo_login: what a person types on the OAuth sign-in page.
+    odoo_api_key: str = ""
     simulator_version: str | None = None
 
 
@@ -30,6 +32,9 @@ class StackInfo(BaseModel):
 
     front_url: str
     tenants: dict[str, TenantEndpoint]
+    # auth's OAuth and sign-in pages, and its gRPC address (`tollgate keys`).
+    auth_url: str = ""
+    auth_address: str = ""
     pids: dict[str, int]
 
     def write(self, state_dir: Path) -> Path:

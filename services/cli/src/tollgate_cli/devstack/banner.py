@@ -50,6 +50,8 @@ def _indent(text: str, spaces: int) -> str:
 def render_banner(info: StackInfo, *, started_in: float, state_dir: Path) -> str:
     lines = [
         f"Tollgate is up in {started_in:.1f} s. Logs: {state_dir / 'logs'}. Ctrl-C stops it.",
+        f"Sign-in pages (OAuth) at {info.auth_url}; API keys: tollgate keys --help "
+        f"(auth at {info.auth_address}). Connecting a client: docs/connect.md",
         "",
     ]
     for tenant in info.tenants.values():
@@ -65,6 +67,11 @@ def render_banner(info: StackInfo, *, started_in: float, state_dir: Path) -> str
             lines.append("")
             continue
         lines.append(f"   Dev API key  {tenant.api_key}   (Odoo user {tenant.odoo_login!r})")
+        if tenant.odoo_api_key:
+            lines.append(
+                "   OAuth        add just the MCP URL to your client, then sign in with Odoo "
+                f"login {tenant.odoo_login!r} and API key {tenant.odoo_api_key}"
+            )
         for title, snippet in client_snippets(tenant).items():
             lines.append(f"   {title}:")
             lines.append(_indent(snippet, 5))

@@ -30,8 +30,6 @@ SIMULATOR_ANNOTATION = "tollgate.dev/simulator"
 # The simulator's demo user the dev API keys act as (Odoo login "demo", a salesperson).
 DEV_ODOO_LOGIN = "demo"
 LOOPBACK = "127.0.0.1"
-# auth's HTTP port (its default): OAuth endpoints and the approver pages.
-AUTH_HTTP_PORT = 8001
 
 
 class DevStackError(Exception):
@@ -47,15 +45,18 @@ class Ports:
     policy: int
     workers: tuple[int, ...]
     simulators: tuple[int, ...]
+    # auth's HTTP port: OAuth endpoints, sign-in and approver pages.
+    auth_http: int = 0
 
     @classmethod
     def fixed(
         cls, tenants: int, *, front: int = 8000, grpc: int = 50051, odoo: int = 8069
     ) -> Ports:
-        """The defaults people paste into clients: auth at ``grpc``, policy next, workers from
-        ``grpc + 10``, simulators from ``odoo``."""
+        """The defaults people paste into clients: auth at ``grpc`` (its HTTP pages at
+        ``front + 1``), policy next, workers from ``grpc + 10``, simulators from ``odoo``."""
         return cls(
             front=front,
+            auth_http=front + 1,
             auth=grpc,
             policy=grpc + 1,
             workers=tuple(grpc + 10 + i for i in range(tenants)),
@@ -65,9 +66,10 @@ class Ports:
     @classmethod
     def free(cls, tenants: int) -> Ports:
         """Ports nobody listens on now (tests and benchmarks run beside a developer's stack)."""
-        front, auth, policy, *rest = _distinct_free_ports(3 + 2 * tenants)
+        front, auth, policy, auth_http, *rest = _distinct_free_ports(4 + 2 * tenants)
         return cls(
             front=front,
+            auth_http=auth_http,
             auth=auth,
             policy=policy,
             workers=tuple(rest[:tenants]),
@@ -270,11 +272,12 @@ def build_plan(
             api_key=api_key if odoo_api_key else "",
             odoo_url=config.odoo.url,
             odoo_login=DEV_ODOO_LOGIN if odoo_api_key else "",
+            odoo_api_key=odoo_api_key,
             simulator_version=tenant.simulator,
         )
 
     shared = {"TENANTS_DIR": str(tenants_dir), "LOG_LEVEL": log_level, "HOST": LOOPBACK}
-    auth_http = f"http://{LOOPBACK}:{AUTH_HTTP_PORT}"
+    auth_http = f"http://{LOOPBACK}:{ports.auth_http}"
     processes.append(
         ProcessSpec(
             name="auth",
@@ -284,6 +287,9 @@ def build_plan(
                 **{f"TOLLGATE_AUTH_{k}": v for k, v in shared.items()},
                 "TOLLGATE_AUTH_PORT": str(ports.auth),
                 "TOLLGATE_AUTH_DEV_KEYS_FILE": str(dev_keys_file),
+                "TOLLGATE_AUTH_HTTP_HOST": LOOPBACK,
+                "TOLLGATE_AUTH_HTTP_PORT": str(ports.auth_http),
+                "TOLLGATE_AUTH_ISSUER_BASE": auth_http,
                 # The approver pages (/t/<tenant>/approvals) ask policy.
                 "TOLLGATE_AUTH_POLICY_ADDRESS": f"{LOOPBACK}:{ports.policy}",
             },
@@ -323,6 +329,12 @@ def build_plan(
     return StackPlan(
         processes=tuple(processes),
         configs=tuple(configs),
-        info=StackInfo(front_url=front_url, tenants=endpoints, pids={}),
+        info=StackInfo(
+            front_url=front_url,
+            auth_url=auth_http,
+            auth_address=f"{LOOPBACK}:{ports.auth}",
+            tenants=endpoints,
+            pids={},
+        ),
         files=files,
     )
