@@ -5,7 +5,7 @@ Later benchmarks compare against these numbers to tell whether the simulator is 
 bottleneck. Each protocol is measured over one keep-alive connection, sequentially, after a
 warm-up; no thresholds, only numbers.
 
-    uv run --frozen python bench/odoo_sim.py [--seconds 2]
+    uv run --frozen python bench/odoo_sim.py [--seconds 2] [--url18 URL] [--url19 URL]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import json
 import time
 import xmlrpc.client
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -118,9 +119,13 @@ def measure(call: Callable[[], Any], seconds: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="measuring time per protocol")
+    parser.add_argument("--url18", help="a running 18.0 simulator to measure")
+    parser.add_argument("--url19", help="a running 19.0 simulator to measure")
     args = parser.parse_args()
     print(f"odoo-sim: 10-row res.partner search_read, sequential, {args.seconds:g}s per protocol")
-    with running_simulator("18.0") as url18, running_simulator("19.0") as url19:
+    with ExitStack() as stack:
+        url18 = args.url18 or stack.enter_context(running_simulator("18.0"))
+        url19 = args.url19 or stack.enter_context(running_simulator("19.0"))
         cases = [
             ("XML-RPC  /xmlrpc/2/object (18.0)", _xmlrpc(url18)),
             ("JSON-RPC /jsonrpc (18.0)", _jsonrpc(url18)),
