@@ -1,7 +1,8 @@
 """Build Tollgate's Grafana dashboards as code: ``uv run python scripts/dashboards.py``.
 
-Writes charts/tollgate/dashboards/*.json (schemaVersion 39, Grafana 11), which the chart ships as
-ConfigMaps labelled ``grafana_dashboard: "1"`` for Grafana's sidecar. Every query names metrics
+Built with grafana-foundation-sdk (the Grafana 11 build, pinned in the root pyproject) and written
+to charts/tollgate/dashboards/*.json, which the chart ships as ConfigMaps labelled
+``grafana_dashboard: "1"`` for Grafana's sidecar. Every query names metrics
 from `tollgate_common.metrics` (Prometheus names) or span attributes from
 `tollgate_common.observe`; tests/observability checks both, and that these files are what this
 script writes (``--check``).
@@ -17,86 +18,91 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from grafana_foundation_sdk.builders import (
+    barchart,
+    dashboard,
+    prometheus,
+    stat,
+    statetimeline,
+    table,
+    tempo,
+    timeseries,
+)
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.dashboard import (
+    DashboardCursorSync,
+    DashboardLinkType,
+    DataSourceRef,
+    ValueMap,
+    ValueMappingResult,
+    VariableRefresh,
+)
+from grafana_foundation_sdk.models.tempo import SearchTableType
+
 OUT = Path(__file__).resolve().parents[1] / "charts" / "tollgate" / "dashboards"
-PROM = {"type": "prometheus", "uid": "${prometheus}"}
-TEMPO = {"type": "tempo", "uid": "${tempo}"}
+PROM = DataSourceRef(type_val="prometheus", uid="${prometheus}")
+TEMPO = DataSourceRef(type_val="tempo", uid="${tempo}")
 TENANT = 'tenant=~"$tenant"'
 RATE = "$__rate_interval"
+PanelBuilder = timeseries.Panel | stat.Panel | statetimeline.Panel | barchart.Panel | table.Panel
+PANELS: dict[str, type[PanelBuilder]] = {
+    "timeseries": timeseries.Panel,
+    "stat": stat.Panel,
+    "state-timeline": statetimeline.Panel,
+    "barchart": barchart.Panel,
+}
 
 
-def _variables(with_tool: bool) -> list[dict[str, Any]]:
-    variables: list[dict[str, Any]] = [
-        {"name": "prometheus", "type": "datasource", "query": "prometheus", "label": "Prometheus"},
-        {"name": "tempo", "type": "datasource", "query": "tempo", "label": "Tempo"},
-        {
-            "name": "tenant",
-            "type": "query",
-            "label": "Tenant",
-            "datasource": PROM,
-            "query": {"query": "label_values(tollgate_tool_calls_total, tenant)", "refId": "t"},
-            "definition": "label_values(tollgate_tool_calls_total, tenant)",
-            "includeAll": True,
-            "multi": True,
-            "allValue": ".*",
-            "current": {"text": "All", "value": "$__all"},
-            "refresh": 2,
-        },
-    ]
-    if with_tool:
-        variables.append(
-            {
-                "name": "tool",
-                "type": "query",
-                "label": "Tool",
-                "datasource": PROM,
-                "query": {
-                    "query": "label_values(tollgate_tool_calls_total, tool)",
-                    "refId": "u",
-                },
-                "definition": "label_values(tollgate_tool_calls_total, tool)",
-                "includeAll": True,
-                "multi": True,
-                "allValue": ".*",
-                "current": {"text": "All", "value": "$__all"},
-                "refresh": 2,
-            }
-        )
-    return variables
+def _label_variable(name: str, label: str) -> dashboard.QueryVariable:
+    query = f"label_values(tollgate_tool_calls_total, {name})"
+    return (
+        dashboard.QueryVariable(name)
+        .label(label)
+        .datasource(PROM)
+        .query(query)
+        .include_all(True)
+        .multi(True)
+        .all_value(".*")
+        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+    )
 
 
 class Board:
-    """A dashboard being laid out: panels flow left to right, 24 columns wide."""
+    """A dashboard being built with grafana-foundation-sdk; panels flow in 24-column rows."""
 
     def __init__(self, uid: str, title: str, description: str, *, with_tool: bool = False):
-        self.uid, self.title, self.description = uid, title, description
-        self.with_tool = with_tool
-        self.panels: list[dict[str, Any]] = []
-        self._x = self._y = self._row_height = 0
+        self._board = (
+            dashboard.Dashboard(title)
+            .uid(uid)
+            .description(description)
+            .tags(["tollgate"])
+            .timezone("browser")
+            .editable()
+            .tooltip(DashboardCursorSync.CROSSHAIR)
+            .refresh("30s")
+            .time("now-6h", "now")
+            .link(
+                dashboard.DashboardLink("Tollgate")
+                .type(DashboardLinkType.DASHBOARDS)
+                .tags(["tollgate"])
+                .as_dropdown(True)
+            )
+            .with_variable(
+                dashboard.DatasourceVariable("prometheus").label("Prometheus").type("prometheus")
+            )
+            .with_variable(dashboard.DatasourceVariable("tempo").label("Tempo").type("tempo"))
+            .with_variable(_label_variable("tenant", "Tenant"))
+        )
+        if with_tool:
+            self._board.with_variable(_label_variable("tool", "Tool"))
+        self._next_id = 1
 
-    def _place(self, width: int, height: int) -> dict[str, int]:
-        if self._x + width > 24:
-            self._x, self._y = 0, self._y + self._row_height
-            self._row_height = 0
-        position = {"x": self._x, "y": self._y, "w": width, "h": height}
-        self._x += width
-        self._row_height = max(self._row_height, height)
-        return position
+    def _id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
 
     def row(self, title: str) -> None:
-        if self._x:
-            self._x, self._y = 0, self._y + self._row_height
-        self.panels.append(
-            {
-                "id": len(self.panels) + 1,
-                "type": "row",
-                "title": title,
-                "collapsed": False,
-                "gridPos": {"x": 0, "y": self._y, "w": 24, "h": 1},
-                "panels": [],
-            }
-        )
-        self._y += 1
-        self._row_height = 0
+        self._board.with_row(dashboard.Row(title).id(self._id()))
 
     def prom(
         self,
@@ -109,83 +115,66 @@ class Board:
         height: int = 8,
         description: str = "",
         exemplars: bool = False,
-        mappings: list[dict[str, Any]] | None = None,
+        mappings: dict[str, tuple[str, str]] | None = None,
     ) -> None:
-        panel: dict[str, Any] = {
-            "id": len(self.panels) + 1,
-            "type": kind,
-            "title": title,
-            "description": description,
-            "datasource": PROM,
-            "gridPos": self._place(width, height),
-            "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-            "options": {},
-            "targets": [
-                {
-                    "refId": chr(ord("A") + i),
-                    "datasource": PROM,
-                    "expr": expr,
-                    "legendFormat": legend,
-                    "exemplar": exemplars,
-                    "range": kind != "stat",
-                    "instant": kind == "stat",
-                }
-                for i, (expr, legend) in enumerate(targets)
-            ],
-        }
+        panel = (
+            PANELS[kind]()
+            .id(self._id())
+            .title(title)
+            .description(description)
+            .datasource(PROM)
+            .span(width)
+            .height(height)
+            .unit(unit)
+        )
+        for index, (expr, legend) in enumerate(targets):
+            query = (
+                prometheus.Dataquery()
+                .ref_id(chr(ord("A") + index))
+                .datasource(PROM)
+                .expr(expr)
+                .legend_format(legend)
+                .exemplar(exemplars)
+            )
+            panel.with_target(query.instant() if kind == "stat" else query.range())
         if mappings:
-            panel["fieldConfig"]["defaults"]["mappings"] = mappings
-        self.panels.append(panel)
+            panel.mappings(
+                [
+                    ValueMap(
+                        options={
+                            value: ValueMappingResult(text=text, color=color)
+                            for value, (text, color) in mappings.items()
+                        },
+                    )
+                ]
+            )
+        self._board.with_panel(panel)
 
     def traceql(self, title: str, query: str, *, description: str = "", width: int = 24) -> None:
-        self.panels.append(
-            {
-                "id": len(self.panels) + 1,
-                "type": "table",
-                "title": title,
-                "description": description,
-                "datasource": TEMPO,
-                "gridPos": self._place(width, 10),
-                "fieldConfig": {"defaults": {}, "overrides": []},
-                "options": {"showHeader": True},
-                "targets": [
-                    {
-                        "refId": "A",
-                        "datasource": TEMPO,
-                        "queryType": "traceql",
-                        "query": query,
-                        "limit": 50,
-                        "tableType": "traces",
-                    }
-                ],
-            }
+        search = (
+            tempo.TempoQuery()
+            .ref_id("A")
+            .datasource(TEMPO)
+            .query_type("traceql")
+            .query(query)
+            .limit(50)
+            .table_type(SearchTableType.TRACES)
         )
+        panel = (
+            table.Panel()
+            .id(self._id())
+            .title(title)
+            .description(description)
+            .datasource(TEMPO)
+            .span(width)
+            .height(10)
+            .with_target(search)
+        )
+        self._board.with_panel(panel)
 
     def build(self) -> dict[str, Any]:
-        return {
-            "uid": self.uid,
-            "title": self.title,
-            "description": self.description,
-            "tags": ["tollgate"],
-            "timezone": "browser",
-            "editable": True,
-            "graphTooltip": 1,
-            "schemaVersion": 39,
-            "version": 1,
-            "refresh": "30s",
-            "time": {"from": "now-6h", "to": "now"},
-            "templating": {"list": _variables(self.with_tool)},
-            "annotations": {"list": []},
-            "links": [
-                {
-                    "type": "dashboards",
-                    "tags": ["tollgate"],
-                    "asDropdown": True,
-                    "title": "Tollgate",
-                }
-            ],
-            "panels": self.panels,
-        }
+        encoded: dict[str, Any] = json.loads(json.dumps(self._board.build(), cls=JSONEncoder))
+        return encoded
 
 
 def _sum(by: str, metric: str, selector: str, fn: str = "rate", window: str = RATE) -> str:
@@ -298,16 +287,7 @@ def tenant_health() -> dict[str, Any]:
         kind="state-timeline",
         width=24,
         height=6,
-        mappings=[
-            {
-                "type": "value",
-                "options": {
-                    "0": {"text": "closed", "color": "green"},
-                    "1": {"text": "half open", "color": "yellow"},
-                    "2": {"text": "open", "color": "red"},
-                },
-            }
-        ],
+        mappings={"0": ("closed", "green"), "1": ("half open", "yellow"), "2": ("open", "red")},
     )
     b.row("Limits and tokens")
     b.prom(

@@ -72,7 +72,7 @@ def test_every_query_names_what_the_services_emit() -> None:
                 problems += [f"{name}: {p}" for p in check_traceql(target["query"])]
         for variable in board["templating"]["list"]:
             if variable["type"] == "query":
-                problems += [f"{name}: {p}" for p in check_promql(variable["definition"])]
+                problems += [f"{name}: {p}" for p in check_promql(variable["query"])]
     assert not problems, problems
 
 
@@ -93,3 +93,18 @@ def test_the_traces_dashboard_finds_slow_failed_and_denied_calls() -> None:
             if "query" in target:
                 assert target["queryType"] == "traceql"
                 assert target["tableType"] == "traces"  # rows link to the trace view
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_dashboard_reads_back_through_the_grafana_sdk_models(name: str) -> None:
+    """The committed JSON decodes into grafana-foundation-sdk's Grafana 11 dashboard model and
+    encodes back to the same panels and queries (nothing the model does not know is lost)."""
+    from grafana_foundation_sdk.cog.encoder import JSONEncoder
+    from grafana_foundation_sdk.models.dashboard import Dashboard
+
+    data = _boards()[name]
+    again = json.loads(json.dumps(Dashboard.from_json(data), cls=JSONEncoder))
+    assert again["uid"] == data["uid"]
+    assert [p["type"] for p in again["panels"]] == [p["type"] for p in data["panels"]]
+    assert _targets(again) == _targets(data)
+    assert again["templating"] == data["templating"]
