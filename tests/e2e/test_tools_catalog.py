@@ -336,6 +336,26 @@ async def test_resources_and_prompts(endpoint: TenantEndpoint) -> None:
             (await client.read_resource("odoo://models/res.partner")).contents[0].text  # type: ignore[union-attr]
         )
         assert "email" in model["fields"]
+        attachment = await call(
+            client,
+            "create_records",
+            {
+                "model": "ir.attachment",
+                "records": [
+                    {
+                        "name": "note.txt",
+                        "datas": base64.b64encode(b"hello").decode(),
+                        "res_model": "res.partner",
+                        "res_id": 8,
+                    }
+                ],
+            },
+        )
+        (content,) = (
+            await client.read_resource(f"odoo://attachments/{attachment['ids'][0]}")
+        ).contents
+        assert isinstance(content, BlobResourceContents)
+        assert base64.b64decode(content.blob) == b"hello"
         prompts = {prompt.name for prompt in (await client.list_prompts()).prompts}
         assert prompts == {"overdue_invoices", "pipeline_review"}
         prompt = await client.get_prompt("overdue_invoices", {"days": "30"})
