@@ -300,3 +300,25 @@ def test_by_default_a_call_is_kept_even_when_the_client_says_not_sampled() -> No
     assert decision({}) == Decision.RECORD_AND_SAMPLE
     # An explicit OTEL_TRACES_SAMPLER is the SDK's, with its usual meaning.
     assert decision({"OTEL_TRACES_SAMPLER": "parentbased_always_on"}) == Decision.DROP
+
+
+def test_approvals_pending_goes_up_once_per_request_and_down_when_decided(signals: Any) -> None:
+    _, reader, _ = signals
+    request = policy_pb2.AuthorizeRequest(
+        principal=common_pb2.Principal(tenant="acme"),
+        call=common_pb2.ToolCall(tool="delete_records"),
+    )
+    waiting = policy_pb2.AuthorizeResponse(
+        decision=policy_pb2.DECISION_APPROVAL_REQUIRED, approval_id="ap-1"
+    )
+    observe.observe_decision(request, waiting)
+    observe.observe_decision(request, waiting)  # the same call repeated: the same request
+    (pending,) = _points(reader)["tollgate.approvals.pending"]
+    assert pending.value == 1
+    observe.observe_approval_decided("acme", "ap-1", approved=True)
+    observe.observe_approval_decided("acme", "ap-1", approved=True)  # not counted twice
+    points = _points(reader)
+    assert points["tollgate.approvals.pending"][0].value == 0
+    assert {p.attributes["result"]: p.value for p in points["tollgate.approvals.decided"]} == {
+        "approved": 2
+    }

@@ -143,7 +143,11 @@ class _SeenApprovals:
         return True
 
     def forget(self, approval_id: str) -> bool:
-        return self._ids.pop(approval_id, 0) is None
+        """True when this process had counted ``approval_id`` as pending."""
+        if approval_id not in self._ids:
+            return False
+        del self._ids[approval_id]
+        return True
 
 
 _approvals = _SeenApprovals()
