@@ -61,7 +61,7 @@ async def count_records(
 
 GroupBy = Annotated[
     list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*(:(day|week|month|quarter|year))?$")]],
-    Field(max_length=3, description="Fields to group by; dates as field:month (day..year)."),
+    Field(max_length=3, description="Dates as field:month (day..year)."),
 ]
 Aggregates = Annotated[
     list[
@@ -70,9 +70,7 @@ Aggregates = Annotated[
             Field(pattern=r"^[a-z_][a-z0-9_]*:(sum|avg|min|max|count|count_distinct)$"),
         ]
     ],
-    Field(
-        max_length=10, description="field:sum|avg|min|max|count; a count per group is always given."
-    ),
+    Field(max_length=10, description="A count per group is always given."),
 ]
 
 

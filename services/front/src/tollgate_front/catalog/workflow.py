@@ -41,7 +41,7 @@ async def call_method(
     model: ModelRef,
     method: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=128)],
     ids: RecordIds | None = None,
-    arguments: Annotated[dict[str, Any], Field(description="Keyword arguments.")] | None = None,
+    arguments: dict[str, Any] | None = None,
     company_ids: CompanyIds | None = None,
 ) -> Annotated[CallToolResult, MethodResult]:
     """Run an allowed business method on records, e.g. sale.order action_confirm."""
