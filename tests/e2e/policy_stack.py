@@ -102,8 +102,8 @@ class GovStack:
     def call_asking(
         self, tool: str, arguments: dict[str, Any], *, accept: bool
     ) -> tuple[bool, str, list[str]]:
-        """A call from a 2025-11-25 client that answers elicitations (accept or decline):
-        (is_error, text, the questions it was asked)."""
+        """A call from a 2026-07-28 client that answers elicitations (accept or decline) in the
+        input-required round trip: (is_error, text, the questions it was asked)."""
         asked: list[str] = []
 
         async def answer(context: Any, params: Any) -> mcp_types.ElicitResult:
@@ -117,7 +117,6 @@ class GovStack:
                 create_mcp_http_client(headers=auth_headers(self.api_key)) as http,
                 Client(
                     streamable_http_client(self.mcp_url, http_client=http),
-                    mode="legacy",
                     elicitation_callback=answer,
                 ) as client,
             ):

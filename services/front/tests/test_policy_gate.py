@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from mcp_types import ElicitationCapability, ElicitResult
 from tollgate.v1 import common_pb2, policy_pb2
 from tollgate_common.errors import ErrorCode
-from tollgate_front.policy_gate import client_confirmer, describe_call, outcome_of, refusal
+from tollgate_front.policy_gate import (
+    CONFIRM_KEY,
+    ConfirmationRequired,
+    ask_for_confirmation,
+    confirmation_of,
+    describe_call,
+    outcome_of,
+    refusal,
+)
 
 CALL = common_pb2.ToolCall(
     tool="delete_records", model="res.partner", operation="unlink", record_ids=[7, 9]
@@ -64,14 +73,38 @@ def test_the_confirmation_question_names_the_call() -> None:
     assert "delete_records unlink on res.partner (records 7, 9)" in question
 
 
-def test_a_client_without_elicitation_is_not_asked() -> None:
-    class Session:
-        def check_client_capability(self, capability: Any) -> bool:
-            return False
+class FakeContext:
+    def __init__(self, version: str, elicitation: bool, responses: Any = None) -> None:
+        self.protocol_version = version
+        self.client_capabilities = type(
+            "Caps", (), {"elicitation": ElicitationCapability() if elicitation else None}
+        )()
+        self.input_responses = responses
+        self.request_state = "dec_1" if responses else None
 
-    class Context:
-        class request_context:
-            session = Session()
 
-    assert client_confirmer(Context()) is None
-    assert client_confirmer(object()) is None
+def test_only_a_2026_client_with_elicitation_can_be_asked() -> None:
+    assert confirmation_of(FakeContext("2026-07-28", True)).can_ask
+    assert not confirmation_of(FakeContext("2026-07-28", False)).can_ask
+    assert not confirmation_of(FakeContext("2025-11-25", True)).can_ask
+    assert not confirmation_of(object()).can_ask
+
+
+def test_the_answer_comes_from_the_input_responses() -> None:
+    yes = ElicitResult(action="accept", content={"confirm": True})
+    no = ElicitResult(action="accept", content={"confirm": False})
+    declined = ElicitResult(action="decline")
+    assert confirmation_of(FakeContext("2026-07-28", True, {CONFIRM_KEY: yes})).answer is True
+    assert confirmation_of(FakeContext("2026-07-28", True, {CONFIRM_KEY: no})).answer is False
+    answer = confirmation_of(FakeContext("2026-07-28", True, {CONFIRM_KEY: declined}))
+    assert (answer.answer, answer.decision_id) == (False, "dec_1")
+
+
+async def test_confirmation_required_becomes_an_input_required_result() -> None:
+    async def tool_call(ctx: Any) -> Any:
+        raise ConfirmationRequired("Run it?", "dec_9")
+
+    result = await ask_for_confirmation(None, tool_call)  # type: ignore[arg-type]
+    assert result["resultType"] == "input_required"
+    assert result["requestState"] == "dec_9"
+    assert result["inputRequests"][CONFIRM_KEY]["params"]["message"] == "Run it?"

@@ -20,7 +20,15 @@ from tollgate_common.telemetry import current_trace_id
 
 from tollgate_front.backends import Backends
 from tollgate_front.caller import Caller
-from tollgate_front.policy_gate import Confirmer, declined, outcome_of, refusal
+from tollgate_front.policy_gate import (
+    NO_CONFIRMATION,
+    Confirmation,
+    ConfirmationRequired,
+    declined,
+    describe_call,
+    outcome_of,
+    refusal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,22 +41,37 @@ class ToolGateway:
         self._pending: set[asyncio.Task[None]] = set()
 
     async def execute(
-        self, caller: Caller, call: common_pb2.ToolCall, *, confirm: Confirmer | None = None
+        self,
+        caller: Caller,
+        call: common_pb2.ToolCall,
+        *,
+        confirmation: Confirmation = NO_CONFIRMATION,
     ) -> dict[str, Any]:
-        """Run ``call`` for ``caller``; the worker's structured result as a dict. ``confirm``
-        asks the user first when policy marks the tool "confirm" (None: cannot ask)."""
+        """Run ``call`` for ``caller``; the worker's structured result as a dict.
+        ``confirmation`` says whether the client can ask its user and what they answered."""
         started = time.perf_counter()
         trace_id = current_trace_id() or ""
-        decision = await self._authorize(caller, call, trace_id)
-        refused: TollgateError | None = None
+        if confirmation.answer is False:
+            # The user declined in the client: nothing is asked of policy or run.
+            refused = declined(call)
+            decision_id = confirmation.decision_id or "declined"
+            self._record(
+                caller, call, decision_id, outcome_of(refused), trace_id, started, refused.code
+            )
+            raise refused
+        decision = await self._authorize(caller, call, trace_id, confirmation)
+        if decision.decision == policy_pb2.DECISION_CONFIRM_REQUIRED:
+            raise ConfirmationRequired(describe_call(call), decision.decision_id)
         if decision.decision != policy_pb2.DECISION_ALLOW:
             refused = refusal(decision, call)
-        elif decision.confirm and confirm is not None and not await confirm(call):
-            refused = declined(call)
-        if refused is not None:
-            outcome = outcome_of(refused)
             self._record(
-                caller, call, decision.decision_id, outcome, trace_id, started, refused.code
+                caller,
+                call,
+                decision.decision_id,
+                outcome_of(refused),
+                trace_id,
+                started,
+                refused.code,
             )
             raise refused
         request = worker_pb2.ExecuteToolRequest(
@@ -95,10 +118,19 @@ class ToolGateway:
         return set(response.tools)
 
     async def _authorize(
-        self, caller: Caller, call: common_pb2.ToolCall, trace_id: str
+        self,
+        caller: Caller,
+        call: common_pb2.ToolCall,
+        trace_id: str,
+        confirmation: Confirmation,
     ) -> policy_pb2.AuthorizeResponse:
         request = policy_pb2.AuthorizeRequest(
-            principal=caller.principal, call=call, client_ip=caller.client_ip, trace_id=trace_id
+            principal=caller.principal,
+            call=call,
+            client_ip=caller.client_ip,
+            trace_id=trace_id,
+            can_confirm=confirmation.can_ask,
+            confirmed=confirmation.answer is True,
         )
         # No decision means no call: a policy service that cannot answer fails the call closed.
         with rpc_errors("The policy service"):

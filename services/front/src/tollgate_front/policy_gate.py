@@ -2,25 +2,30 @@
 
 A deny becomes a clear tool error (a rate limit says when to retry); approval-required tells the
 AI who must approve, the request id and that repeating the same call runs it once approved; a
-tool marked "confirm" asks the user in the client first (MCP elicitation) when the client can.
+tool marked "confirm" asks the user in the client first when the client can: protocol
+2026-07-28's input-required round trip (the front is stateless, so it cannot hold a call open
+for a server-initiated elicitation).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
-from mcp.shared.exceptions import NoBackChannelError
-from mcp_types import ClientCapabilities, ElicitationCapability
-from pydantic import BaseModel, Field
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.shared.exceptions import MCPError
+from mcp_types import (
+    INTERNAL_ERROR,
+    ElicitRequest,
+    ElicitRequestFormParams,
+    ElicitResult,
+    InputRequiredResult,
+)
 from tollgate.v1 import common_pb2, policy_pb2
 from tollgate_common.errors import ErrorCode, TollgateError
 
 logger = logging.getLogger(__name__)
-
-# Asks the user to confirm a call (True: go ahead); None when the client cannot be asked.
-Confirmer = Callable[[common_pb2.ToolCall], Awaitable[bool]]
 
 OUTCOME_OF_REFUSAL: Final[dict[ErrorCode, policy_pb2.Outcome.ValueType]] = {
     ErrorCode.APPROVAL_REQUIRED: policy_pb2.OUTCOME_APPROVAL_REQUIRED,
@@ -64,8 +69,38 @@ def declined(call: common_pb2.ToolCall) -> TollgateError:
     )
 
 
-class Confirmation(BaseModel):
-    confirm: bool = Field(description="Run this call?")
+CONFIRM_KEY: Final = "tollgate_confirm"
+_CONFIRM_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "properties": {"confirm": {"type": "boolean", "title": "Run this call?"}},
+    "required": ["confirm"],
+}
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the client can say about confirming this call.
+
+    ``can_ask``: the client takes an input-required elicitation round trip (protocol
+    2026-07-28 with form elicitation declared). ``answer``: the user's answer on the retry
+    (None before asking). ``decision_id``: the first round's decision, echoed back as state.
+    """
+
+    can_ask: bool = False
+    answer: bool | None = None
+    decision_id: str = ""
+
+
+NO_CONFIRMATION: Final = Confirmation()
+
+
+class ConfirmationRequired(MCPError):
+    """Raised through the tool so `ask_for_confirmation` answers with an input-required result."""
+
+    def __init__(self, question: str, decision_id: str) -> None:
+        super().__init__(code=INTERNAL_ERROR, message="The user must confirm this call first.")
+        self.question = question
+        self.decision_id = decision_id
 
 
 def describe_call(call: common_pb2.ToolCall) -> str:
@@ -75,30 +110,41 @@ def describe_call(call: common_pb2.ToolCall) -> str:
     return f"The assistant wants to run {call.tool}{operation}{target}{ids}. Allow it?"
 
 
-def client_confirmer(ctx: Any) -> Confirmer | None:
-    """A `Confirmer` that elicits through ``ctx`` (an MCP tool context), or None when the
-    client did not declare form elicitation (it then cannot be asked; policy still decides)."""
+def confirmation_of(ctx: Any) -> Confirmation:
+    """Read from an MCP tool context whether and how the user confirmed."""
     try:
-        session = ctx.request_context.session
-        supported = session.check_client_capability(
-            ClientCapabilities(elicitation=ElicitationCapability())
-        )
+        version = ctx.protocol_version or ""
+        capabilities = ctx.client_capabilities
+        responses = ctx.input_responses or {}
+        state = ctx.request_state or ""
     except (AttributeError, LookupError, ValueError):
-        return None
-    if not supported:
-        return None
+        return Confirmation()
+    elicitation = getattr(capabilities, "elicitation", None)
+    can_ask = version >= "2026-07-28" and elicitation is not None
+    answer: bool | None = None
+    reply = responses.get(CONFIRM_KEY)
+    if isinstance(reply, ElicitResult):
+        content = reply.content or {}
+        answer = reply.action == "accept" and content.get("confirm") is True
+    return Confirmation(can_ask=can_ask, answer=answer, decision_id=state)
 
-    async def confirm(call: common_pb2.ToolCall) -> bool:
-        try:
-            answer = await ctx.elicit(describe_call(call), Confirmation)
-        except NoBackChannelError:
-            # This connection cannot carry a server request (stateless transport): the client
-            # cannot be asked, so policy's allow stands, as for clients without elicitation.
-            return True
-        except Exception:
-            logger.warning("confirmation could not be asked", extra={"tool": call.tool})
-            return False  # an answer that went wrong is no consent
-        data = getattr(answer, "data", None)
-        return answer.action == "accept" and isinstance(data, Confirmation) and data.confirm
 
-    return confirm
+async def ask_for_confirmation(
+    ctx: ServerRequestContext[Any, Any], call_next: CallNext
+) -> HandlerResult:
+    """Server middleware: a tool that needs the user's confirmation answers ``tools/call`` with
+    an input-required result (a form elicitation); the client asks the user and retries."""
+    try:
+        return await call_next(ctx)
+    except ConfirmationRequired as needed:
+        result = InputRequiredResult(
+            input_requests={
+                CONFIRM_KEY: ElicitRequest(
+                    params=ElicitRequestFormParams(
+                        message=needed.question, requested_schema=_CONFIRM_SCHEMA
+                    )
+                )
+            },
+            request_state=needed.decision_id,
+        )
+        return result.model_dump(by_alias=True, mode="json", exclude_none=True)

@@ -18,7 +18,7 @@ from tollgate_common.errors import TollgateError
 
 from tollgate_front.caller import Caller, caller_of
 from tollgate_front.catalog.vocabulary import ResolvedModel, resolve_model
-from tollgate_front.policy_gate import client_confirmer
+from tollgate_front.policy_gate import confirmation_of
 from tollgate_front.runtime import FrontRuntime
 
 ToolContext = Context[FrontRuntime, Request]
@@ -123,6 +123,6 @@ async def call_worker(
     try:
         who = caller_of(ctx.request_context.request)
         gateway = ctx.request_context.lifespan_context.gateway
-        return await gateway.execute(who, call, confirm=client_confirmer(ctx))
+        return await gateway.execute(who, call, confirmation=confirmation_of(ctx))
     except TollgateError as error:
         raise ToolError(describe_error(error)) from None
