@@ -25,6 +25,7 @@ from tollgate_front.catalog import register_tools
 from tollgate_front.config import Settings
 from tollgate_front.gateway import ToolGateway
 from tollgate_front.oauth_discovery import PRM_PREFIX, ProtectedResourceMetadataEndpoint
+from tollgate_front.policy_gate import ask_for_confirmation
 from tollgate_front.request_tracing import TracedRequests
 from tollgate_front.runtime import FrontRuntime
 from tollgate_front.tenant_endpoint import TenantMcpEndpoint, error_response, not_found
@@ -55,7 +56,7 @@ def build_mcp_server(runtime: FrontRuntime) -> MCPServer[FrontRuntime]:
         instructions=INSTRUCTIONS,
         version=_version(),
         lifespan=lifespan,
-        middleware=[filter_tools_by_policy],
+        middleware=[filter_tools_by_policy, ask_for_confirmation],
     )
     register_tools(server)
     return server
