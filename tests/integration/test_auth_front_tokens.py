@@ -184,3 +184,26 @@ async def test_server_stored_credentials_come_from_auth(setup: Setup) -> None:
 async def test_someone_removed_from_the_allowlist_is_refused(setup: Setup) -> None:
     token = await setup.token(email="ex@elsewhere.example")
     await refused(setup, token)
+
+
+async def test_the_signature_is_checked_once_per_token_revocation_every_time(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tollgate_front.token_verifier as module
+
+    checks: list[str] = []
+    real = module.verify_access_token
+
+    def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+        checks.append(token)
+        return real(token, *args, **kwargs)
+
+    monkeypatch.setattr(module, "verify_access_token", counting)
+    token = await setup.token()
+    resource = f"{FRONT}/t/acme/mcp"
+    for _ in range(3):
+        principal = await setup.verifier.verify(token, tenant="acme", resource=resource)
+    assert len(checks) == 1
+    await setup.parts.tokens.revoke_grant("acme", principal.connection_id)
+    await setup.verifier.sync_revocations()
+    await refused(setup, token)

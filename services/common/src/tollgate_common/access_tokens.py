@@ -52,14 +52,17 @@ def _key_id(public_raw: bytes) -> str:
 class VerificationKey:
     key_id: str
     public_raw: bytes
+    _key: Ed25519PublicKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.public_raw) != 32:
             raise ValueError("an Ed25519 public key has 32 bytes")
+        # Parsed once: verification is on the front's hot path.
+        object.__setattr__(self, "_key", Ed25519PublicKey.from_public_bytes(self.public_raw))
 
     def verify(self, signature: bytes, data: bytes) -> bool:
         try:
-            Ed25519PublicKey.from_public_bytes(self.public_raw).verify(signature, data)
+            self._key.verify(signature, data)
         except InvalidSignature:
             return False
         return True

@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 # forces an early look.
 KEYS_REFRESH_SECONDS = 60.0
 KEYS_MIN_GAP_SECONDS = 5.0
+VERIFIED_CACHE_SIZE = 10_000
 
 _REFUSED = TollgateError(ErrorCode.UNAUTHENTICATED, "The token is not valid for this tenant.")
 
@@ -161,6 +162,9 @@ class AuthTokenVerifier:
         self._keys_fetched = -KEYS_REFRESH_SECONDS
         self.issuer_base: str | None = None
         self.revocations = RevocationView()
+        # Claims of tokens whose signature was checked, by digest: the signature is checked once
+        # per token; expiry, revocation and the allowlist on every call.
+        self._verified: OrderedDict[str, AccessTokenClaims] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
 
     # background refresh --------------------------------------------------------------------
@@ -254,17 +258,13 @@ class AuthTokenVerifier:
         self, token: str, *, tenant: str, resource: str
     ) -> common_pb2.Principal | None:
         """The principal, or None when only auth can tell (credential kept in its store)."""
-        try:
-            if token_key_id(token) not in self._keys and (
-                time.monotonic() - self._keys_fetched > KEYS_MIN_GAP_SECONDS
-            ):
-                await self.refresh_keys()
-            claims = verify_access_token(
-                token, self._keys, issuer=f"{self.issuer_base}/t/{tenant}", audience=resource
-            )
-        except InvalidAccessToken as error:
-            logger.info("token refused", extra={"tenant": tenant, "reason": str(error)})
-            raise _REFUSED from None
+        digest = token_digest(f"{tenant}\0{resource}", token)
+        claims = self._verified.get(digest)
+        if claims is None or claims.expires_at <= time.time():
+            claims = await self._check_signature(token, tenant=tenant, resource=resource)
+            self._verified[digest] = claims
+            while len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
         if claims.tenant != tenant or self.revocations.revokes(claims):
             logger.info("token refused", extra={"tenant": tenant, "reason": "revoked"})
             raise _REFUSED
@@ -284,6 +284,21 @@ class AuthTokenVerifier:
             credential=claims.credential,
             expires_at=claims.expires_at,
         )
+
+    async def _check_signature(
+        self, token: str, *, tenant: str, resource: str
+    ) -> AccessTokenClaims:
+        try:
+            if token_key_id(token) not in self._keys and (
+                time.monotonic() - self._keys_fetched > KEYS_MIN_GAP_SECONDS
+            ):
+                await self.refresh_keys()
+            return verify_access_token(
+                token, self._keys, issuer=f"{self.issuer_base}/t/{tenant}", audience=resource
+            )
+        except InvalidAccessToken as error:
+            logger.info("token refused", extra={"tenant": tenant, "reason": str(error)})
+            raise _REFUSED from None
 
     async def authorization_server(self, tenant: str) -> str:
         """The issuer a tenant's tokens come from (for protected-resource metadata)."""
