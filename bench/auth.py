@@ -23,7 +23,7 @@ from tollgate_auth.server import build_parts, create_registry
 from tollgate_auth.servicer import AuthServicer
 from tollgate_auth.store import Identity, SealedValue
 from tollgate_common.sealing import SealingPrivateKey
-from tollgate_common.tenants.config import compile_tenant
+from tollgate_common.tenants.config import TenantConfig, compile_tenant
 from tollgate_common.tenants.registry import StaticSource, TenantRegistry
 from tollgate_common.tenants.resource import parse_tenant_spec
 from tollgate_common.testing import running_grpc_server
@@ -49,22 +49,27 @@ def report(name: str, samples: list[float]) -> float:
     return mean
 
 
+def write_tenant(directory: Path) -> TenantConfig:
+    spec = parse_tenant_spec(
+        {
+            "odoo": {"url": "http://o", "database": "odoo", "allowInsecureHttp": True},
+            "access": {"allowedEmails": ["*@acme.example"]},
+        }
+    )
+    config = compile_tenant(
+        "acme",
+        spec,
+        endpoint_base=FRONT,
+        worker_address="127.0.0.1:1",
+        worker_public_key=SealingPrivateKey.generate().public_key.to_base64(),
+    )
+    (directory / "acme.json").write_text(config.to_json())
+    return config
+
+
 async def main(calls: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        spec = parse_tenant_spec(
-            {
-                "odoo": {"url": "http://o", "database": "odoo", "allowInsecureHttp": True},
-                "access": {"allowedEmails": ["*@acme.example"]},
-            }
-        )
-        config = compile_tenant(
-            "acme",
-            spec,
-            endpoint_base=FRONT,
-            worker_address="127.0.0.1:1",
-            worker_public_key=SealingPrivateKey.generate().public_key.to_base64(),
-        )
-        Path(directory, "acme.json").write_text(config.to_json())
+        config = write_tenant(Path(directory))
         settings = Settings(tenants_dir=Path(directory), issuer_base="http://auth.bench")
         registry = create_registry(settings)
         await registry.start()
