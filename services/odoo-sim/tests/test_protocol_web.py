@@ -24,7 +24,7 @@ DB = "odoo"
 def session(sim: str, users: dict[str, DemoUser], jsonrpc: Any) -> Any:
     """An httpx client logged in as admin through /web/session/authenticate."""
     admin = users["admin"]
-    with httpx.Client(base_url=sim) as client:
+    with httpx.Client(base_url=sim, timeout=30) as client:  # a loaded CI box is slow
         body = jsonrpc(
             f"{sim}/web/session/authenticate", client=client,
             db=DB, login=admin.login, password=admin.password,

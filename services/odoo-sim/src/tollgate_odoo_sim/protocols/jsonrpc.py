@@ -77,8 +77,14 @@ def _filter_params(route: JsonRoute, params: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in params.items() if key in accepted}
 
 
-def json_route(route: JsonRoute) -> Callable[[Request], Awaitable[Response]]:
-    """Serve *route* as an Odoo ``type='json'`` route."""
+def json_route(
+    route: JsonRoute, authenticate: Callable[[Request, Runtime], object] | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    """Serve *route* as an Odoo ``type='json'`` route.
+
+    *authenticate* is the route's ``auth='user'`` check: Odoo runs it before looking at the
+    params, so a request without a session reads "Session Expired" whatever its params.
+    """
 
     async def endpoint(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
@@ -96,6 +102,8 @@ def json_route(route: JsonRoute) -> Callable[[Request], Awaitable[Response]]:
             params = payload.get("params") or {}
             if not isinstance(params, dict):
                 raise HTTPError(HTTPStatus.BAD_REQUEST, "Invalid JSON-RPC data")
+            if authenticate is not None:
+                authenticate(request, runtime)
             path_params = {str(k): v for k, v in request.path_params.items()}
             kwargs = _filter_params(route, {**params, **path_params})
             # Bind first so a missing parameter reads "missing a required argument: 'args'",

@@ -193,10 +193,10 @@ async def report_pdf(request: Request) -> Response:
 
 
 authenticate = json_route(_authenticate)
-get_session_info = json_route(_get_session_info)
-destroy = json_route(_destroy)
-check = json_route(_check)
-call_kw = json_route(_call_kw)
-call_button = json_route(_call_button)
+get_session_info = json_route(_get_session_info, _session)
+destroy = json_route(_destroy, _session)
+check = json_route(_check, _session)
+call_kw = json_route(_call_kw, _session)
+call_button = json_route(_call_button, _session)
 version_info = json_route(_version_info)
 database_list = json_route(_database_list)
