@@ -371,9 +371,16 @@ async def test_dcr_login_consent_token_refresh(stack: Stack) -> None:
             [stack.worker_keys["acme"]], principal.credential, tenant="acme"
         )
         assert opened.api_key == CANARY  # sealed for the worker, which alone can open it
+        # credentialStorage: token: not even the sealed credential stays at rest.
+        sealed = base64.b64encode(principal.credential.ciphertext)
+        assert not [value for value in await stack.stored_values() if sealed in value]
         renewed = (await refresh(http, client_id, tokens["refresh_token"])).json()
         assert renewed["refresh_token"] != tokens["refresh_token"]
-        assert (await verify(stack, renewed["access_token"])).principal.subject == principal.subject
+        again = (await verify(stack, renewed["access_token"])).principal
+        assert again.subject == principal.subject
+        assert again.credential.ciphertext == principal.credential.ciphertext
+        twice = (await refresh(http, client_id, renewed["refresh_token"])).json()
+        assert (await verify(stack, twice["access_token"])).principal.odoo_login == "marc"
 
 
 async def test_server_side_credential_storage_keeps_the_credential_out_of_the_token(

@@ -4,10 +4,17 @@ with reuse detection, and revocation.
 A grant is one OAuth connection (a client acting for a person at one tenant); its refresh tokens
 form a family. Each refresh token works once: using it yields a new pair, and presenting a used one
 again means it leaked, so the whole family is revoked (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2).
+
+Where the tenant keeps credentials in the token (``credentialStorage: token``), nothing of the
+credential stays at rest: the grant is stored without it, and the sealed credential rides in the
+access token and in the refresh token (``tgr_<secret>.<key id>.<sealed>``), which auth knows only
+by digest. With ``server`` storage the grant keeps the sealed credential and tokens carry none.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import secrets
 import time
@@ -25,11 +32,24 @@ from tollgate_common.access_tokens import (
 )
 from tollgate_common.tenants.config import TenantConfig
 
-from tollgate_auth.store import AuthStore, Grant, Identity
+from tollgate_auth.store import AuthStore, Grant, Identity, SealedValue
 
 logger = logging.getLogger(__name__)
 
 REFRESH_PREFIX = "tgr_"
+NO_CREDENTIAL = SealedValue(key_id="", ciphertext="")
+
+
+def _credential_in(refresh_token: str) -> SealedValue | None:
+    """The sealed credential a token-storage refresh token carries, if any."""
+    parts = refresh_token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        ciphertext = base64.urlsafe_b64decode(parts[2] + "=" * (-len(parts[2]) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return SealedValue(key_id=parts[1], ciphertext=base64.b64encode(ciphertext).decode())
 
 
 class GrantRefused(Exception):
@@ -83,17 +103,20 @@ class TokenService:
         identity: Identity,
         grant_id: str,
     ) -> TokenPair:
+        in_token = config.access.credential_storage == "token"
         grant = Grant(
             grant_id=grant_id,
             tenant=config.name,
             client_id=client_id,
             scope=scope,
             resource=resource,
-            identity=identity,
+            identity=identity.model_copy(update={"credential": NO_CREDENTIAL})
+            if in_token
+            else identity,
             created_at=time.time(),
         )
         await self.store.save_grant(grant)
-        return await self._issue(config, grant)
+        return await self._issue(config, grant, identity.credential)
 
     async def refresh(
         self, config: TenantConfig, refresh_token: str, *, client_id: str, resource: str
@@ -120,9 +143,14 @@ class TokenService:
         revoked_at = await self.store.subject_revoked_at(config.name, grant.identity.subject)
         if revoked_at is not None and grant.created_at <= revoked_at:
             raise GrantRefused("invalid_grant", "The grant was revoked.")
-        return await self._issue(config, grant)
+        credential = _credential_in(refresh_token) or grant.identity.credential
+        if not credential.ciphertext:
+            raise GrantRefused("invalid_grant", "The refresh token carries no credential.")
+        return await self._issue(config, grant, credential)
 
-    async def _issue(self, config: TenantConfig, grant: Grant) -> TokenPair:
+    async def _issue(
+        self, config: TenantConfig, grant: Grant, credential: SealedValue
+    ) -> TokenPair:
         now = int(time.time())
         in_token = config.access.credential_storage == "token"
         claims = AccessTokenClaims(
@@ -138,9 +166,12 @@ class TokenService:
             issued_at=now,
             expires_at=now + int(self.access_ttl),
             scope=grant.scope,
-            credential=grant.identity.credential.to_proto() if in_token else None,
+            credential=credential.to_proto() if in_token else None,
         )
         refresh_token = REFRESH_PREFIX + secrets.token_urlsafe(32)
+        if in_token:
+            sealed = base64.urlsafe_b64encode(base64.b64decode(credential.ciphertext))
+            refresh_token += f".{credential.key_id}.{sealed.rstrip(b'=').decode()}"
         await self.store.add_refresh_token(refresh_token, grant.grant_id)
         return TokenPair(
             access_token=sign_access_token(self._signing, claims),
