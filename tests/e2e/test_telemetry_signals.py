@@ -8,6 +8,7 @@ the canary credentials, the domain's value or a record's values.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -254,6 +255,21 @@ def test_audit_records_leave_as_otlp_logs(observed: Observed) -> None:
                         bodies.append(record)
     assert bodies, "no audit record arrived as an OTLP log"
     assert any(r.trace_id.hex() in {c.trace_id for c in observed.calls.values()} for r in bodies)
+
+
+def test_service_log_lines_carry_the_call_s_trace_and_span_ids(observed: Observed) -> None:
+    wanted = observed.calls["allowed"].trace_id
+    lines = [
+        json.loads(line)
+        for path in observed.stack.state_dir.rglob("*.log")
+        if path.stem in ("front", "policy") or path.stem.startswith("worker-")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("{")
+    ]
+    in_trace = [line for line in lines if line.get("trace_id") == wanted]
+    assert in_trace, "no log line of the allowed call carries its trace id"
+    assert all(len(line["span_id"]) == 16 for line in in_trace)
+    assert {line["service"] for line in in_trace} >= {"policy"}  # its audit line at least
 
 
 def test_no_secret_or_record_value_in_any_signal(observed: Observed) -> None:
