@@ -156,3 +156,25 @@ def test_tail_sampling_keeps_every_error_and_denial(rendered: list[dict[str, Any
     dimensions = {d["name"] for d in config["connectors"]["spanmetrics"]["dimensions"]}
     assert dimensions == {"tollgate.tenant", "tollgate.outcome"}
     assert config["connectors"]["spanmetrics"]["namespace"] == "traces.span.metrics"
+
+
+def test_observability_objects_are_valid_kubernetes_and_hardened(
+    rendered: list[dict[str, Any]],
+) -> None:
+    import kubernetes_validate
+
+    ours = [
+        d
+        for d in rendered
+        if d["metadata"]["labels"].get("app.kubernetes.io/component")
+        in ("otel-collector", "dashboards")
+    ]
+    assert {d["kind"] for d in ours} == {"ConfigMap", "Service", "Deployment"}
+    for doc in ours:
+        kubernetes_validate.validate(doc, "1.33.0", strict=True)
+    (deployment,) = [d for d in ours if d["kind"] == "Deployment"]
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
