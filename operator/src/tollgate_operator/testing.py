@@ -17,6 +17,8 @@ KMock's emulator stores objects and streams watch events, but (0.8):
   patches and may miss the change that followed (it then waits on a stale object) — lists carry
   a real ``resourceVersion`` here, a watch from it replays only objects changed since, and the
   bus is marked in the same locked step as the snapshot;
+- every request is matched by filtering the whole request history (quadratic over a long run) —
+  only the recent history is kept;
 - ``metadata.generateName`` is ignored (kopf names its Events so) — a name is generated;
 - a patch of the ``status`` subresource may change anything, and a patch of the object may change
   the status — the emulator keeps each to its own part, as the API server does for resources with
@@ -98,7 +100,15 @@ class StampingEmulator(kmock.KubernetesEmulator):
     _versions: Iterator[int] = attrs.field(factory=lambda: itertools.count(1), init=False)
     _last: int = attrs.field(default=0, init=False)
 
+    # KMock matches each request against its reactions by filtering the whole request history,
+    # which makes every request slower than the last; only the recent history is kept here.
+    history: int = attrs.field(default=10)
+
     async def _handle(self, request: kmock.Request) -> Any:
+        if len(self._requests) > 2 * self.history:
+            del self._requests[: -self.history]
+            for payload in self._payloads:
+                del payload._requests[: -self.history]
         if request.resource is not None:
             self._stamp(request)
         return await super()._handle(request)
