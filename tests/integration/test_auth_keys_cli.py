@@ -136,3 +136,10 @@ def test_expiry_parsing() -> None:
     assert parse_expiry(None, now=0) == 0
     with pytest.raises(ValueError, match="duration"):
         parse_expiry("soon", now=0)
+
+
+def test_revoke_a_person(auth_address: str) -> None:
+    code, output = keys(
+        auth_address, "revoke-person", "--tenant", "acme", "--email", "nobody@acme.example"
+    )
+    assert (code, output.strip()) == (0, "revoked 0 connection(s) of nobody@acme.example at acme")

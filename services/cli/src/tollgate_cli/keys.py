@@ -19,7 +19,7 @@ from tollgate_common.errors import TollgateError, rpc_errors
 
 keys_app = typer.Typer(
     name="keys",
-    help="Create, list, rotate and revoke API-key connections.",
+    help="API-key connections (create, list, rotate, revoke) and revoking a person.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -165,3 +165,15 @@ def revoke(tenant: Tenant, key_id: KeyId, auth_address: AuthAddress = "127.0.0.1
     request = auth_pb2.RevokeApiKeyRequest(tenant=tenant, key_id=key_id)
     _run(auth_address, lambda stub: stub.RevokeApiKey(request, timeout=10))
     typer.echo(f"revoked {key_id} at {tenant}")
+
+
+@keys_app.command(name="revoke-person")
+def revoke_person(
+    tenant: Tenant,
+    email: Annotated[str, typer.Option(help="The person's email (their OAuth subject).")],
+    auth_address: AuthAddress = "127.0.0.1:50051",
+) -> None:
+    """Revoke every OAuth connection and token a person holds at a tenant."""
+    request = auth_pb2.RevokeSubjectRequest(tenant=tenant, subject=email)
+    answer = _run(auth_address, lambda stub: stub.RevokeSubject(request, timeout=10))
+    typer.echo(f"revoked {answer.revoked} connection(s) of {email} at {tenant}")
