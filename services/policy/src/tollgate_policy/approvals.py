@@ -13,7 +13,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
 from pydantic import BaseModel
@@ -25,6 +25,8 @@ from tollgate_common.tenants.config import TenantConfig
 
 from tollgate_policy.rules import parse_arguments
 
+# Reads the names of the records a call names (see `record_names`); [] when it cannot.
+NameLookup = Callable[[], Awaitable[list[str]]]
 # Decided and expired requests stay listed this long after they lapse.
 KEEP_AFTER_EXPIRY: Final = 24 * 3600.0
 
@@ -89,12 +91,6 @@ def _changes(arguments: dict[str, Any]) -> dict[str, Any]:
             return rows[0]
         return {f"record {n + 1}: {k}": v for n, row in enumerate(rows) for k, v in row.items()}
     return {}
-
-
-def _names(arguments: dict[str, Any]) -> list[str]:
-    """Record names the AI passed along (``record_names``), for the approver to read."""
-    names = arguments.get("record_names")
-    return [str(n) for n in names] if isinstance(names, list) else []
 
 
 def summarize(request: ApprovalRequest) -> str:
@@ -224,6 +220,7 @@ class ApprovalBook:
         principal: common_pb2.Principal,
         call: common_pb2.ToolCall,
         approvers: Sequence[str],
+        names: NameLookup | None = None,
     ) -> tuple[ApprovalRequest, policy_pb2.ApprovalState.ValueType]:
         """The request for this exact call and its state. An approved one is consumed here
         (its state comes back APPROVED exactly once; USED afterwards). A call with no live
@@ -252,7 +249,7 @@ class ApprovalBook:
                         return request, state
                 # used or lapsed: this call needs a fresh approval
                 await self._store.delete(self._call_key(tenant, digest))
-            created = await self._create(config, principal, call, digest, approvers)
+            created = await self._create(config, principal, call, digest, approvers, names)
             if created is not None:
                 return created, policy_pb2.APPROVAL_STATE_PENDING
         raise TollgateError(
@@ -271,6 +268,7 @@ class ApprovalBook:
         call: common_pb2.ToolCall,
         digest: str,
         approvers: Sequence[str],
+        names: NameLookup | None,
     ) -> ApprovalRequest | None:
         now = self._clock()
         lifetime = config.policy.approvals.expires_after_minutes * 60.0
@@ -288,7 +286,7 @@ class ApprovalBook:
             operation=call.operation,
             method=call.method,
             record_ids=list(call.record_ids),
-            record_names=_names(arguments),
+            record_names=await names() if names is not None else [],
             changes=_changes(arguments),
             approvers=list(approvers),
             created_at=now,

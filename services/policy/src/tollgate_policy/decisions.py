@@ -19,6 +19,7 @@ from tollgate_common.tenants.registry import TenantRegistry
 
 from tollgate_policy.approvals import ApprovalBook
 from tollgate_policy.rates import limits_for
+from tollgate_policy.record_names import RecordNames
 from tollgate_policy.rules import CallFacts, CompiledPolicy, Verdict
 
 logger = logging.getLogger(__name__)
@@ -51,8 +52,10 @@ class Decider:
         store: Store,
         *,
         approvals_url: str = "",
+        record_names: RecordNames | None = None,
     ) -> None:
         self._registry = registry
+        self._record_names = record_names
         self._store = store
         self.approvals = ApprovalBook(store)
         self._approvals_url = approvals_url
@@ -174,8 +177,22 @@ class Decider:
         verdict: Verdict,
         response: policy_pb2.AuthorizeResponse,
     ) -> None:
+        lookup = self._record_names
+        names = (
+            (
+                lambda: lookup.lookup(
+                    config,
+                    self.policy_of(config),
+                    request.principal,
+                    request.call,
+                    request.client_ip,
+                )
+            )
+            if lookup is not None
+            else None
+        )
         approval, state = await self.approvals.for_call(
-            config, request.principal, request.call, verdict.approvers
+            config, request.principal, request.call, verdict.approvers, names
         )
         response.approval_id = approval.id
         if state == policy_pb2.APPROVAL_STATE_APPROVED:

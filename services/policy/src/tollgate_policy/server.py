@@ -12,6 +12,7 @@ from tollgate_common.tenants.registry import DirectorySource, TenantRegistry
 from tollgate_policy.audit import AuditTrail
 from tollgate_policy.config import Settings
 from tollgate_policy.decisions import Decider
+from tollgate_policy.record_names import RecordNames
 from tollgate_policy.servicer import PolicyServicer
 
 logger = logging.getLogger(__name__)
@@ -25,9 +26,14 @@ def create_registry(settings: Settings) -> TenantRegistry:
     )
 
 
-def create_server(settings: Settings, registry: TenantRegistry, store: Store) -> GrpcServer:
+def create_server(
+    settings: Settings,
+    registry: TenantRegistry,
+    store: Store,
+    record_names: RecordNames | None = None,
+) -> GrpcServer:
     servicer = PolicyServicer(
-        Decider(registry, store, approvals_url=settings.approvals_url),
+        Decider(registry, store, approvals_url=settings.approvals_url, record_names=record_names),
         AuditTrail(store, max_length=settings.audit_max_length),
     )
     return GrpcServer.from_settings(
@@ -41,7 +47,8 @@ async def serve(settings: Settings) -> None:
     store = open_store(settings.store_url, namespace="policy")
     registry = create_registry(settings)
     await registry.start()
-    server = create_server(settings, registry, store)
+    record_names = RecordNames()
+    server = create_server(settings, registry, store, record_names)
     try:
         await server.start()
         logger.info(
@@ -57,4 +64,5 @@ async def serve(settings: Settings) -> None:
         await server.stop(settings.shutdown_grace)
     finally:
         await registry.stop()
+        await record_names.close()
         await store.close()
