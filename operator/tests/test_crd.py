@@ -114,3 +114,12 @@ def test_cel_rule_mirrors_the_http_opt_in() -> None:
     document["spec"]["odoo"]["allowInsecureHttp"] = False
     with pytest.raises(TenantSpecError, match="allowInsecureHttp"):
         parse_tenant_resource(document)
+
+
+def test_cel_rules_walk_only_short_lists() -> None:
+    """The API server refuses a CRD whose rules may cost too much: nested walks stay small."""
+    rule = crd.spec_schema()["properties"]["policy"]["properties"]["models"]["items"]
+    assert rule["properties"]["allow"]["maxItems"] == 5
+    assert rule["properties"]["deny"]["maxItems"] == 5
+    models = crd.spec_schema()["properties"]["policy"]["properties"]["models"]["maxItems"]
+    assert models * 5 * 5 < 1_000_000

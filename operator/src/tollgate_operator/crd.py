@@ -187,7 +187,10 @@ def _convert(node: Schema, defs: dict[str, Schema], path: str) -> Schema:
             out["maxProperties"] = MAX_ITEMS
     elif kind == "array":
         out["items"] = _convert(node["items"], defs, f"{path}[]")
-        out.setdefault("maxItems", MAX_ITEMS)
+        # A list of enum values (operations) is short: this keeps the CEL rules that walk two
+        # such lists well inside the API server's cost budget.
+        enum = out["items"].get("enum")
+        out.setdefault("maxItems", len(enum) if enum else MAX_ITEMS)
     elif kind == "string" and "enum" not in out:
         out.setdefault("maxLength", MAX_STRING)
     if path in CEL_RULES:
