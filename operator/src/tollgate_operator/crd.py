@@ -164,8 +164,8 @@ def _convert(node: Schema, defs: dict[str, Schema], path: str) -> Schema:
         "pattern",
         "default",
     ):
-        if key in node:
-            out[key] = node[key]
+        if key in node and not (key == "default" and node[key] is None):
+            out[key] = node[key]  # (a null default is the same as none: the field stays unset)
     if "exclusiveMinimum" in node:
         out["minimum"], out["exclusiveMinimum"] = node["exclusiveMinimum"], True
     if kind == "object":
