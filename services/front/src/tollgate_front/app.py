@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from tollgate_common.tenants import DirectorySource, TenantRegistry
 
 from tollgate_front.backends import Backends
-from tollgate_front.catalog import register_tools
+from tollgate_front.catalog import build_tools, register_resources_and_prompts
 from tollgate_front.config import Settings
 from tollgate_front.gateway import ToolGateway
 from tollgate_front.oauth_discovery import PRM_PREFIX, ProtectedResourceMetadataEndpoint
@@ -34,7 +34,10 @@ from tollgate_front.tool_visibility import filter_tools_by_policy
 
 INSTRUCTIONS = (
     "Tollgate connects you to one company's Odoo ERP as the signed-in user: you see and change "
-    "only what that user may, under the company's policy. Use search_records to find records."
+    "only what that user may, under the company's policy. Start with list_models and "
+    "describe_model; search_records, count_records and aggregate_records answer most questions; "
+    "records carry a url to open them in Odoo. Read odoo://capabilities for the version, apps, "
+    "companies and your context."
 )
 
 
@@ -57,8 +60,9 @@ def build_mcp_server(runtime: FrontRuntime) -> MCPServer[FrontRuntime]:
         version=_version(),
         lifespan=lifespan,
         middleware=[filter_tools_by_policy, ask_for_confirmation],
+        tools=build_tools(),
     )
-    register_tools(server)
+    register_resources_and_prompts(server)
     return server
 
 
