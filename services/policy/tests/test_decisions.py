@@ -275,3 +275,17 @@ async def test_a_confirm_tool_asks_first_without_counting_when_the_client_can_be
     assert limited.reason_code == "rate_limited"
     cannot_ask = request("create_records", operation="create", subject="x@acme.example")
     assert (await policy.authorize(cannot_ask)).decision == policy_pb2.DECISION_ALLOW
+
+
+async def test_cutting_the_newest_records_is_detected() -> None:
+    store = InMemoryStore()
+    trail = AuditTrail(store, max_length=1000)
+    config = tenant({**POLICY, "audit": {}})
+    for n in range(4):
+        await trail.record(outcome(n), config)
+    assert (await trail.verify("acme")).intact
+    del store._streams[audit_stream("acme")][-2:]
+    report = await trail.verify("acme")
+    assert (report.intact, report.problem) == (False, "the newest records were deleted")
+    del store._streams[audit_stream("acme")][:]
+    assert not (await trail.verify("acme")).intact

@@ -99,6 +99,15 @@ def record_hash(fields: Mapping[str, str]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _head_key(stream: str) -> str:
+    return f"{stream}:head"
+
+
+def _id_order(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
 def _next_id(entry_id: str) -> str:
     ms, _, seq = entry_id.partition("-")
     return f"{ms}-{int(seq or 0) + 1}"
@@ -190,6 +199,8 @@ class AuditTrail:
                 stream, chained, last_id=last.id if last else None, max_length=max_length
             )
             if record_id is not None:
+                # The newest record known, kept beside the stream: cutting the tail shows.
+                await self._store.put(_head_key(stream), f"{record_id} {chained['hash']}".encode())
                 return record_id, chained
             # Another process appended first: back off a little, randomly, and chain again.
             await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
@@ -227,4 +238,20 @@ class AuditTrail:
                     False, len(entries), entry.id, "the record before it was deleted or replaced"
                 )
             previous = fields.get("hash", "")
+        return await self._check_head(tenant, entries)
+
+    async def _check_head(self, tenant: str, entries: list[StreamEntry]) -> ChainReport:
+        """The newest record the trail wrote must still be there, unchanged."""
+        try:
+            raw = await self._store.get(_head_key(audit_stream(tenant)))
+        except StoreError:
+            raise _unavailable() from None
+        if raw is None:
+            return ChainReport(True, len(entries))
+        head_id, _, head_hash = raw.decode().partition(" ")
+        found = next((e for e in reversed(entries) if e.id == head_id), None)
+        if found is None and (not entries or _id_order(head_id) > _id_order(entries[-1].id)):
+            return ChainReport(False, len(entries), head_id, "the newest records were deleted")
+        if found is not None and found.fields.get("hash") != head_hash:
+            return ChainReport(False, len(entries), head_id, "record was replaced")
         return ChainReport(True, len(entries))
