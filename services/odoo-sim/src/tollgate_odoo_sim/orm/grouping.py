@@ -382,12 +382,8 @@ def read_group(
     base_domain = explicit_prefix(domain) if domain else []
     result: list[dict[str, Any]] = []
     for key, _members, values in rows:
-        group: dict[str, Any] = {}
-        extra = base_domain
+        group, group_domain = _group_head(model, groupbys, key, base_domain, formatted=False)
         for gb, value in zip(groupbys, key, strict=True):
-            group[gb.spec] = _group_value(model, gb, value, formatted=False)
-            part = _group_domain(gb, value)
-            extra = ["&", *extra, *part] if extra else part
             if gb.granularity and value is not False:
                 fmt = (
                     fields.Date.to_string
@@ -401,7 +397,7 @@ def read_group(
             elif gb.granularity:
                 group.setdefault("__range", {})[gb.spec] = False
         group.update(values)
-        group["__domain"] = extra
+        group["__domain"] = group_domain
         if lazy and len(all_groupbys) > 1:
             group["__context"] = {"group_by": specs[1:]}
         result.append(group)
@@ -433,16 +429,28 @@ def formatted_read_group(
         rows = rows[: int(limit)]
     result: list[dict[str, Any]] = []
     for key, _members, values in rows:
-        group: dict[str, Any] = {}
-        extra: list[Any] = []
-        for gb, value in zip(groupbys, key, strict=True):
-            group[gb.spec] = _group_value(model, gb, value, formatted=True)
-            part = _group_domain(gb, value)
-            extra = ["&", *extra, *part] if extra else part
+        group, extra = _group_head(model, groupbys, key, [], formatted=True)
         group.update(values)
         group["__extra_domain"] = extra
         result.append(group)
     return result
+
+
+def _group_head(
+    model: Model,
+    groupbys: Sequence[GroupBy],
+    key: tuple[Any, ...],
+    domain: list[Any],
+    *,
+    formatted: bool,
+) -> tuple[dict[str, Any], list[Any]]:
+    """A group's values of its groupbys, and *domain* ANDed with each group's condition."""
+    group: dict[str, Any] = {}
+    for gb, value in zip(groupbys, key, strict=True):
+        group[gb.spec] = _group_value(model, gb, value, formatted=formatted)
+        part = _group_domain(gb, value)
+        domain = ["&", *domain, *part] if domain else part
+    return group, domain
 
 
 def _major(model: Model) -> int:
