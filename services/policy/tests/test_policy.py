@@ -273,3 +273,32 @@ async def test_unknown_approvals_and_tenants_are_named(policy):
     assert unknown.code is ErrorCode.NOT_FOUND
     none = await error_of(policy.stub.VerifyAudit(policy_pb2.VerifyAuditRequest(), timeout=5))
     assert none.code is ErrorCode.INVALID_ARGUMENT
+
+
+async def test_a_tenant_whose_policy_is_invalid_is_refused(tmp_path: Path):
+    spec = parse_tenant_spec({"odoo": {"url": "https://x.example", "database": "x"}})
+    config = compile_tenant(
+        "broken", spec, endpoint_base="http://127.0.0.1:8000", worker_address="127.0.0.1:1"
+    )
+    document = json.loads(config.to_json())
+    document["policy"]["ip"] = {"allow": ["10.0.0.0/33"], "block": []}
+    (tmp_path / "broken.json").write_text(json.dumps(document))
+    settings = Settings(tenants_dir=tmp_path, port=0)
+    registry = create_registry(settings)
+    await registry.start()
+    assert "broken.json" in registry.errors
+    server = create_server(settings, registry, InMemoryStore())
+    await server.start()
+    async with grpc.aio.insecure_channel(server.address) as channel:
+        stub = policy_pb2_grpc.PolicyServiceStub(channel)
+        error = await error_of(
+            stub.Authorize(
+                policy_pb2.AuthorizeRequest(
+                    principal=principal(tenant="broken"), call=search_call()
+                ),
+                timeout=5,
+            )
+        )
+    await server.stop(None)
+    await registry.stop()
+    assert error.code is ErrorCode.NOT_FOUND

@@ -219,8 +219,9 @@ class Decider:
         response.message = (
             f"This call needs an approval (request {approval.id}) from "
             f"{', '.join(verdict.approvers)}. Ask them to approve it{where}; it lapses in "
-            f"{minutes} minutes. Once approved, repeat exactly the same call to run it "
-            "(any change needs a new approval)."
+            f"{minutes} minutes. To check, repeat exactly the same call: until a decision it "
+            "answers with this request, once approved it runs (once), and if rejected it says "
+            "so. Any change to the call needs a new approval."
         )
 
     def explain(self, request: policy_pb2.AuthorizeRequest) -> policy_pb2.ExplainResponse:
