@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,7 +17,16 @@ def settings() -> Settings:
     )
 
 
-def tenant_body(name: str = "acme", namespace: str = "tenants", **spec: Any) -> dict[str, Any]:
+TenantBody = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def tenant_body() -> TenantBody:
+    """Builds an OdooTenant resource: ``tenant_body(name, namespace, **spec overrides)``."""
+    return _tenant_body
+
+
+def _tenant_body(name: str = "acme", namespace: str = "tenants", **spec: Any) -> dict[str, Any]:
     return {
         "apiVersion": "tollgate.dev/v1alpha1",
         "kind": "OdooTenant",

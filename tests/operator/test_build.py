@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,8 +10,7 @@ from tollgate_operator import build
 from tollgate_operator.config import Settings
 from tollgate_operator.keys import KeyRing
 
-from .conftest import tenant_body
-
+TenantBody = Callable[..., dict[str, Any]]  # the conftest fixture
 RING = KeyRing(current=SealingPrivateKey.generate().to_base64())
 
 
@@ -19,14 +19,14 @@ def _container(deployment: dict[str, Any]) -> dict[str, Any]:
     return container
 
 
-def _deployment(settings: Settings, **spec: Any) -> dict[str, Any]:
+def _deployment(settings: Settings, tenant_body: TenantBody, **spec: Any) -> dict[str, Any]:
     body = tenant_body(**spec)
     _, parsed = parse_tenant_resource(body)
     return build.build_deployment(settings, body, parsed, RING, "rev1")
 
 
-def test_worker_pod_is_hardened_and_probed(settings: Settings) -> None:
-    deployment = _deployment(settings)
+def test_worker_pod_is_hardened_and_probed(settings: Settings, tenant_body: TenantBody) -> None:
+    deployment = _deployment(settings, tenant_body)
     pod = deployment["spec"]["template"]["spec"]
     container = _container(deployment)
     assert pod["securityContext"]["runAsNonRoot"] is True
@@ -50,9 +50,14 @@ def test_worker_pod_is_hardened_and_probed(settings: Settings) -> None:
     }
 
 
-def test_worker_env_carries_the_spec_and_keys_only_by_reference(settings: Settings) -> None:
+def test_worker_env_carries_the_spec_and_keys_only_by_reference(
+    settings: Settings, tenant_body: TenantBody
+) -> None:
     deployment = _deployment(
-        settings, worker={"replicas": 3}, odoo={"url": "https://x.odoo.com/", "database": "x"}
+        settings,
+        tenant_body,
+        worker={"replicas": 3},
+        odoo={"url": "https://x.odoo.com/", "database": "x"},
     )
     env = {item["name"]: item for item in _container(deployment)["env"]}
     assert env["TOLLGATE_WORKER_ODOO_URL"]["value"] == "https://x.odoo.com"
@@ -66,7 +71,7 @@ def test_worker_env_carries_the_spec_and_keys_only_by_reference(settings: Settin
     assert deployment["spec"]["replicas"] == 3
 
 
-def test_key_rotation_rolls_the_pods(settings: Settings) -> None:
+def test_key_rotation_rolls_the_pods(settings: Settings, tenant_body: TenantBody) -> None:
     body = tenant_body()
     _, spec = parse_tenant_resource(body)
     before = build.build_deployment(settings, body, spec, RING, "r")
@@ -79,7 +84,7 @@ def test_key_rotation_rolls_the_pods(settings: Settings) -> None:
     )
 
 
-def test_pdb_only_with_more_than_one_replica(settings: Settings) -> None:
+def test_pdb_only_with_more_than_one_replica(settings: Settings, tenant_body: TenantBody) -> None:
     one = tenant_body()
     two = tenant_body(worker={"replicas": 2})
     assert build.build_pdb(settings, one, parse_tenant_resource(one)[1]) is None
@@ -88,7 +93,9 @@ def test_pdb_only_with_more_than_one_replica(settings: Settings) -> None:
     assert pdb["spec"]["maxUnavailable"] == 1
 
 
-def test_network_policy_admits_only_front_and_auth(settings: Settings) -> None:
+def test_network_policy_admits_only_front_and_auth(
+    settings: Settings, tenant_body: TenantBody
+) -> None:
     body = tenant_body()
     policy = build.build_network_policy(settings, body, parse_tenant_resource(body)[1])
     (ingress,) = policy["spec"]["ingress"]
@@ -105,13 +112,15 @@ def test_network_policy_admits_only_front_and_auth(settings: Settings) -> None:
     ("url", "cidr"),
     [("http://10.1.2.3:8069", "10.1.2.3/32"), ("https://[fd00::5]", "fd00::5/128")],
 )
-def test_network_policy_pins_an_odoo_ip(settings: Settings, url: str, cidr: str) -> None:
+def test_network_policy_pins_an_odoo_ip(
+    settings: Settings, tenant_body: TenantBody, url: str, cidr: str
+) -> None:
     body = tenant_body(odoo={"url": url, "database": "d", "allowInsecureHttp": True})
     policy = build.build_network_policy(settings, body, parse_tenant_resource(body)[1])
     assert policy["spec"]["egress"][1]["to"] == [{"ipBlock": {"cidr": cidr}}]
 
 
-def test_config_is_the_common_compile_function(settings: Settings) -> None:
+def test_config_is_the_common_compile_function(settings: Settings, tenant_body: TenantBody) -> None:
     body = tenant_body()
     _, spec = parse_tenant_resource(body)
     config = build.compile_config(settings, "acme", "tenants", spec, RING)
@@ -128,7 +137,7 @@ def test_config_is_the_common_compile_function(settings: Settings) -> None:
     assert removal["data"] == {"acme.json": None}
 
 
-def test_secret_holds_the_ring(settings: Settings) -> None:
+def test_secret_holds_the_ring(settings: Settings, tenant_body: TenantBody) -> None:
     secret = build.build_key_secret(settings, tenant_body(), RING)
     assert secret["type"] == "Opaque"
     assert set(secret["data"]) == {"private-keys", "public-key"}
