@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest's importlib mode does not add tests/
-from _addons_fixtures import login, shared_service
+from _addons_fixtures import login, rolled_back, shared_service
 
 
 @pytest.mark.parametrize("method", ["search", "search_count"])
@@ -33,3 +33,19 @@ def test_integer_fields_convert_like_int() -> None:
     with pytest.raises(ValueError, match="invalid literal for int"):
         admin("res.partner", "write", [3], {"color": "2.5"})
     assert admin("res.partner", "read", [3], ["color"])[0]["color"] == 0
+
+
+def test_datetimes_parse_like_odoo() -> None:
+    with rolled_back(shared_service("18.0")) as service:
+        admin = login(service, "admin")
+        order = admin("sale.order", "search", [], limit=1)
+        for accepted, stored in [
+            ("2024-01-31 10:30", "2024-01-31 10:30:00"),
+            ("2024-01-31", "2024-01-31 00:00:00"),
+            ("2024-01-31 10:30:15", "2024-01-31 10:30:15"),
+        ]:
+            admin("sale.order", "write", order, {"date_order": accepted})
+            assert admin("sale.order", "read", order, ["date_order"])[0]["date_order"] == stored
+        for refused in ("2024-01-31T10:30:15", "2024-01-31 10:30:15.250"):
+            with pytest.raises(ValueError, match="does not match format|unconverted data"):
+                admin("sale.order", "write", order, {"date_order": refused})

@@ -417,9 +417,9 @@ class Datetime(Field):
         if isinstance(value, dt.date):
             return dt.datetime(value.year, value.month, value.day)
         text = str(value)
-        if len(text) == 10:
-            return dt.datetime.strptime(text, DATE_FORMAT)
-        return dt.datetime.strptime(text[:19], DATETIME_FORMAT)
+        # Odoo parses with as much of its format as the text is long: "2024-01-31",
+        # "2024-01-31 10:30" and "2024-01-31 10:30:00" pass; "T" or microseconds do not
+        return dt.datetime.strptime(text, DATETIME_FORMAT[: len(text) - 2])
 
     @staticmethod
     def to_string(value: Any) -> Any:
