@@ -29,6 +29,8 @@ from tollgate_common.errors import TollgateError, rpc_errors
 from tollgate_common.stores import Store, StoreError, Window
 from tollgate_common.tenants.registry import TenantRegistry
 
+from tollgate_auth.web.pages import PAGE_HEADERS as BASE_PAGE_HEADERS
+
 logger = logging.getLogger(__name__)
 
 SESSION_COOKIE: Final = "tollgate_approver"
@@ -37,13 +39,11 @@ SIGN_INS_PER_IP_PER_MINUTE: Final = 10
 AUDIT_PAGE_LIMIT: Final = 500
 EXPORT_LIMIT: Final = 100_000
 
+# auth's page headers; the approver forms post back to this origin only.
 PAGE_HEADERS: Final = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    **BASE_PAGE_HEADERS,
+    "Content-Security-Policy": BASE_PAGE_HEADERS["Content-Security-Policy"]
+    + "; form-action 'self'",
 }
 _STATES: Final = {
     policy_pb2.APPROVAL_STATE_PENDING: "Pending",
