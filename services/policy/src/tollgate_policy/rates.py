@@ -6,6 +6,7 @@ store that is down is noticed on every call and the decision fails closed.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Final
 
@@ -25,12 +26,20 @@ class Limit:
     label: str
 
 
-def limits_for(tenant: str, limits: RateLimits, principal: common_pb2.Principal) -> list[Limit]:
+def limits_for(
+    tenant: str, limits: RateLimits, principal: common_pb2.Principal
+) -> tuple[Limit, ...]:
+    return _limits(tenant, limits, principal.subject, principal.connection_id)
+
+
+# Callers repeat: the same few thousand (tenant, limits, user, connection) keys stay warm.
+@functools.lru_cache(maxsize=8192)
+def _limits(tenant: str, limits: RateLimits, subject: str, connection: str) -> tuple[Limit, ...]:
     scopes = (
-        ("user", principal.subject, limits.per_user_per_minute, limits.per_user_per_day),
+        ("user", subject, limits.per_user_per_minute, limits.per_user_per_day),
         (
             "connection",
-            principal.connection_id,
+            connection,
             limits.per_connection_per_minute,
             limits.per_connection_per_day,
         ),
@@ -51,4 +60,4 @@ def limits_for(tenant: str, limits: RateLimits, principal: common_pb2.Principal)
         if per_day is not None or scope == "tenant":
             limit = per_day if per_day is not None else UNLIMITED
             found.append(Limit(Window(f"{key}:d", limit, DAY), f"{limit} calls a day per {scope}"))
-    return found
+    return tuple(found)
