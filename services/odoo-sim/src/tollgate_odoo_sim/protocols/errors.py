@@ -80,9 +80,16 @@ def exception_path(exc: BaseException) -> str:
 
 
 def exception_text(exc: BaseException) -> str:
-    """``str(exc)`` as Odoo would print it (UserError and friends print their message)."""
-    if isinstance(exc, UserError | RedirectWarning):
-        return exc.message
+    """``str(exc)``, as Odoo prints it in faults and tracebacks (a RedirectWarning, with its four
+    arguments, prints as their tuple)."""
+    return str(exc)
+
+
+def exception_message(exc: BaseException, major: int) -> str:
+    """``data.message``: Odoo 17/18 join the exception's arguments with newlines
+    (``exception_to_unicode``: a KeyError gives ``nope``, not ``'nope'``); 19 uses ``str``."""
+    if major < 19 and exc.args:
+        return "\n".join(str(arg) for arg in exc.args)
     return str(exc)
 
 
@@ -114,13 +121,13 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def serialize_exception(exc: BaseException) -> dict[str, Any]:
+def serialize_exception(exc: BaseException, major: int = 19) -> dict[str, Any]:
     """Odoo's ``odoo.http.serialize_exception``: the ``data`` of a JSON-RPC error, a JSON-2 body."""
     if isinstance(exc, HTTPError):
         message: str = exc.description
         arguments: list[Any] = [exc.description, exc.status.value]
     else:
-        message = exception_text(exc)
+        message = exception_message(exc, major)
         arguments = _jsonable(list(exc.args))
     return {
         "name": exception_path(exc),
@@ -143,7 +150,7 @@ def jsonrpc_error(exc: BaseException, version: OdooVersion) -> dict[str, Any]:
         code, message = 404, "404: Not Found"
     else:
         code, message = (0 if version.major >= 19 else 200), "Odoo Server Error"
-    return {"code": code, "message": message, "data": serialize_exception(exc)}
+    return {"code": code, "message": message, "data": serialize_exception(exc, version.major)}
 
 
 def json2_status(exc: BaseException) -> HTTPStatus:
