@@ -139,7 +139,7 @@ async def main(tenants: int, limit: float) -> None:
                 "TOLLGATE_OPERATOR_RELEASE_NAMESPACE": "tollgate",
                 "TOLLGATE_OPERATOR_WORKER_IMAGE": "example.test/worker:1",
                 "TOLLGATE_OPERATOR_LIVENESS_PORT": "0",
-                "TOLLGATE_OPERATOR_LOG_LEVEL": "WARNING",
+                "TOLLGATE_OPERATOR_LOG_LEVEL": os.environ.get("BENCH_OPERATOR_LOG_LEVEL", "WARNING"),
             }
             async with aiohttp.ClientSession(base_url=server) as session:
                 api = Api(session)
@@ -157,7 +157,7 @@ async def main(tenants: int, limit: float) -> None:
                     await asyncio.sleep(1.0)  # let the operator start and list (empty)
                     idle_rss = rss_mib(process.pid)
                     started = time.perf_counter()
-                    requests_before = len(cluster)
+                    requests_before = cluster.served
                     for index in range(tenants):
                         await api.create(tenant(index))
                     peak = idle_rss
@@ -171,7 +171,7 @@ async def main(tenants: int, limit: float) -> None:
                     elapsed = time.perf_counter() - started
                     settled_rss = rss_mib(process.pid)
                     # Every API request in that time, less the bench's own (creates, statuses).
-                    requests = len(cluster) - requests_before
+                    requests = cluster.served - requests_before
                 finally:
                     stop.set()
                     await controller

@@ -103,8 +103,10 @@ class StampingEmulator(kmock.KubernetesEmulator):
     # KMock matches each request against its reactions by filtering the whole request history,
     # which makes every request slower than the last; only the recent history is kept here.
     history: int = attrs.field(default=10)
+    served: int = attrs.field(default=0, init=False)  # requests served (the history is cut)
 
     async def _handle(self, request: kmock.Request) -> Any:
+        self.served += 1
         if len(self._requests) > 2 * self.history:
             del self._requests[: -self.history]
             for payload in self._payloads:
