@@ -139,7 +139,7 @@ async def main(tenants: int, limit: float) -> None:
                 "TOLLGATE_OPERATOR_RELEASE_NAMESPACE": "tollgate",
                 "TOLLGATE_OPERATOR_WORKER_IMAGE": "example.test/worker:1",
                 "TOLLGATE_OPERATOR_LIVENESS_PORT": "0",
-                "TOLLGATE_OPERATOR_LOG_LEVEL": os.environ.get("BENCH_OPERATOR_LOG_LEVEL", "WARNING"),
+                "TOLLGATE_OPERATOR_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
             }
             async with aiohttp.ClientSession(base_url=server) as session:
                 api = Api(session)
