@@ -217,6 +217,16 @@ def test_an_expired_request_cannot_be_approved_and_the_call_asks_anew(
     assert approval_id(text) != request_id
 
 
+def test_a_denied_field_is_never_returned(stack: GovStack) -> None:
+    partner = partner_ids(stack, 1)[0]
+    is_error, page, text = stack.call(
+        "get_records", {"model": "res.partner", "ids": [partner], "fields": ["name", "vat"]}
+    )
+    assert not is_error, text
+    assert "vat" not in page["records"][0]
+    assert "vat" in page["redacted_fields"]
+
+
 def test_a_tool_marked_confirm_asks_the_user_in_the_client_first(stack: GovStack) -> None:
     arguments = {"model": "res.partner", "records": [{"name": "Confirmed Co"}]}
     before = stack.odoo_requests()
