@@ -89,7 +89,11 @@ def backbone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backbone]:
     with running_simulator("18.0") as odoo_url:
         for name, key in keys.items():
             spec = parse_tenant_spec(
-                {"odoo": {"url": odoo_url, "database": "odoo", "allowInsecureHttp": True}}
+                {
+                    "odoo": {"url": odoo_url, "database": "odoo", "allowInsecureHttp": True},
+                    # Policy denies models no rule names (fail closed); this chain reads partners.
+                    "policy": {"models": [{"model": "res.partner", "allow": ["read"]}]},
+                }
             )
             worker_port = ports["worker"] if name == "acme" else free_port()
             config = compile_tenant(
