@@ -23,7 +23,7 @@ SUITE = os.environ.get("TOLLGATE_CONFORMANCE_BIN", "")
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not SUITE, reason="the MCP conformance suite runs in `make conformance`"),
+    pytest.mark.skipif(not SUITE, reason="needs the npm suite (make test installs it)"),
 ]
 
 
