@@ -6,12 +6,15 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from tollgate_odoo_sim.exceptions import UserError, ValidationError
 from tollgate_odoo_sim.orm import Model, api, fields
 from tollgate_odoo_sim.orm.credentials import set_password
 from tollgate_odoo_sim.versions import OdooVersion
+
+from .document_access import attachment_filter, check_attachments
 
 
 def copy_named(records: Any, vals_list: list[dict[str, Any]], default: Any) -> list[dict[str, Any]]:
@@ -627,6 +630,12 @@ class IrAttachment(Model):
     def create(self, vals_list: list[dict[str, Any]]) -> Any:
         check_document_write(self.env, vals_list, "res_model")
         return super().create(vals_list)
+
+    def _linked_access_filter(self, operation: str) -> Callable[[int], bool] | None:
+        return attachment_filter(self, operation)
+
+    def _check_linked_access(self, operation: str) -> None:
+        check_attachments(self, operation)
 
     @api.depends("datas")
     def _compute_file_size(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from tollgate_odoo_sim.orm import AbstractModel, Model, api, fields
 from tollgate_odoo_sim.versions import OdooVersion
 
 from .base import check_document_write
+from .document_access import check_messages, message_filter
 
 MESSAGE_TYPES = [
     ("email", "Incoming Email"),
@@ -68,6 +70,12 @@ class MailMessage(Model):
     def create(self, vals_list: list[dict[str, Any]]) -> Any:
         check_document_write(self.env, vals_list, "model")
         return super().create(vals_list)
+
+    def _linked_access_filter(self, operation: str) -> Callable[[int], bool] | None:
+        return message_filter(self, operation)
+
+    def _check_linked_access(self, operation: str) -> None:
+        check_messages(self, operation)
 
     @api.depends("body")
     def _compute_preview(self) -> None:

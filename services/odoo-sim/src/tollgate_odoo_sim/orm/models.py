@@ -390,6 +390,18 @@ class Model:
 
         check_record_rules(self, operation)
 
+    # -- access decided in code rather than by ir.rule (Odoo overrides these per model) ----------
+
+    def _linked_access_filter(self, operation: str) -> Callable[[int], bool] | None:
+        """For searches: which records the user may *operation* beyond model access and
+        ir.rule, or None when this model adds nothing (chatter and attachments follow their
+        document, for instance). Never called for the superuser."""
+        return None
+
+    def _check_linked_access(self, operation: str) -> None:
+        """Raise the model's own error when the user may not *operation* existing records
+        of ``self`` for reasons the model decides in code (see ``_linked_access_filter``)."""
+
     def check_access(self, operation: str) -> None:
         self.check_access_rights(operation)
         self.check_access_rule(operation)

@@ -41,6 +41,8 @@ def read(
     allowed = set(rule_filter(records, "read", existing))
     if len(allowed) != len(existing):
         records.browse(tuple(existing)).check_access_rule("read")
+    if not records.env.su:
+        records.browse(tuple(existing))._check_linked_access("read")
     return _read_rows(records.browse(tuple(existing)), names, load)
 
 

@@ -95,7 +95,7 @@ class OrmSource:
         return visible
 
     def _visible_ids(self, model: str) -> list[int]:
-        from .security import rule_filter
+        from .security import linked_filter, rule_filter
 
         records = self.env[model]
         rows = self.registry.tables[model].rows
@@ -105,7 +105,7 @@ class OrmSource:
             if not active
             else domains.evaluate(self, model, active, rows.keys(), version=self.major)
         )
-        return rule_filter(records, "read", ids)
+        return linked_filter(records, "read", rule_filter(records, "read", ids))
 
     def name_search_ids(self, model: str, operator: str, value: Any) -> set[int]:
         cls = self.registry.models[model]
@@ -214,6 +214,7 @@ def search_ids(
         # the rules are trusted data: evaluated with the same engine, in one pass with the domain
         full = ["&", *domains.normalize(full or [], version=major), *rules]
     rows = model.env.registry.tables[name].rows
+    allows = None if model.env.su else model._linked_access_filter(operation)
     start = int(offset or 0)
     # Odoo treats limit=0 (like None/False) as "no limit"
     stop = start + int(limit) if limit else None
@@ -223,12 +224,14 @@ def search_ids(
         matches = domains.compile_domain(source, name, full or [], version=major)
         page: list[int] = []
         for rid in _table_order(model, source, order or model._order):
-            if matches(rid):
+            if matches(rid) and (allows is None or allows(rid)):
                 page.append(rid)
                 if len(page) == stop:
                     break
         return page[start:]
     ids = domains.evaluate(source, name, full or [], rows.keys(), version=major)
+    if allows is not None:
+        ids = [rid for rid in ids if allows(rid)]
     if count:
         return ids
     ids = _ordered(model, source, ids, order or model._order)

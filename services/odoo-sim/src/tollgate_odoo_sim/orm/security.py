@@ -206,6 +206,12 @@ def rule_filter(model: Model, operation: str, ids: Iterable[int]) -> list[int]:
     return filter_ids(model.sudo(), domain, ids)
 
 
+def linked_filter(model: Model, operation: str, ids: Iterable[int]) -> list[int]:
+    """*ids* restricted by the model's own code-defined access (``_linked_access_filter``)."""
+    allows = None if model.env.su else model._linked_access_filter(operation)
+    return list(ids) if allows is None else [rid for rid in ids if allows(rid)]
+
+
 def check_record_rules(records: Model, operation: str) -> None:
     """Odoo's ``check_access_rule``: AccessError for hidden records, MissingError for gone ones."""
     env = records.env
@@ -217,6 +223,7 @@ def check_record_rules(records: Model, operation: str) -> None:
     forbidden = [rid for rid in existing if rid not in allowed]
     if forbidden:
         raise AccessError(_rule_message(records, operation))
+    records.browse(tuple(existing))._check_linked_access(operation)
     missing = [rid for rid in records._ids if rid not in table.rows]
     if missing and operation not in ("read", "unlink"):
         from ..exceptions import MissingError
