@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import domain as domains
 from . import fields
-from .values import raw_value
+from .values import field_domain, raw_value
 
 if TYPE_CHECKING:
     from .environment import Environment
@@ -70,7 +70,7 @@ class OrmSource:
             def read_one2many(record_id: int) -> Any:
                 return tuple(sorted(index.get(record_id, ())))
 
-            return read_one2many
+            return self._within_domain(cls, field, read_one2many)
         if isinstance(field, fields.Many2many) and field.store and not field.related:
             linked = self.registry.relation(field).linked
             column = field.column1 or ""
@@ -78,13 +78,28 @@ class OrmSource:
             def read_many2many(record_id: int) -> Any:
                 return linked(column, record_id)
 
-            return read_many2many
+            return self._within_domain(cls, field, read_many2many)
         env = self.env(su=True)
 
         def read_computed(record_id: int) -> Any:
             return raw_value(cls(env, (record_id,)), field)
 
         return read_computed
+
+    def _within_domain(
+        self, cls: type[Model], field: fields.Field, read: Callable[[int], Any]
+    ) -> Callable[[int], Any]:
+        """*read* limited to the comodel records in the x2many field's ``domain=``: lines
+        outside it are not part of the field, for searches as for reads."""
+        domain = field_domain(cls(self.env, ()), field)
+        if not domain:
+            return read
+        kept = set(filter_ids(self.env(su=True)[field.comodel_name], domain))  # type: ignore[attr-defined]
+
+        def read_in_domain(record_id: int) -> Any:
+            return tuple(i for i in read(record_id) if i in kept)
+
+        return read_in_domain
 
     def ids(self, model: str) -> Iterable[int]:
         """Records a sub-search on *model* may see: its active_test and the user's read rules

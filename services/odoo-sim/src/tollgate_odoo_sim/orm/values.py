@@ -41,15 +41,26 @@ def raw_value(record: Model, field: Field) -> Any:
     row = registry.tables[record._name].rows.get(record_id)
     if row is None:
         raise missing_error(record)
-    if isinstance(field, fields.One2many):
-        linked = sorted(
-            registry.tables[field.comodel_name].reverse_index(field.inverse_name).get(record_id, ())
-        )
-        return _visible_in_order(record, field, linked)
-    if isinstance(field, fields.Many2many):
-        linked = list(registry.relation(field).linked(field.column1 or "", record_id))
+    if isinstance(field, fields.One2many | fields.Many2many):
+        if isinstance(field, fields.One2many):
+            index = registry.tables[field.comodel_name].reverse_index(field.inverse_name)
+            linked = sorted(index.get(record_id, ()))
+        else:
+            linked = list(registry.relation(field).linked(field.column1 or "", record_id))
+        domain = field_domain(record, field)
+        if domain and linked:
+            from .search import filter_ids
+
+            linked = filter_ids(record.env[field.comodel_name], domain, linked)
         return _visible_in_order(record, field, linked)
     return row.get(field.name, field.empty())
+
+
+def field_domain(model: Model, field: Field) -> list[Any]:
+    """The domain a relational field applies on the server (Odoo's ``get_domain_list``): a
+    list, or a callable's list; string domains are for the web client only."""
+    domain = field.domain(model) if callable(field.domain) else field.domain
+    return list(domain) if isinstance(domain, list | tuple) else []
 
 
 def _visible_in_order(record: Model, field: Field, ids: list[int]) -> tuple[int, ...]:
