@@ -186,7 +186,6 @@ class AccountJournal(Model):
 class AccountMove(Model):
     _name = "account.move"
     _inherit = ("mail.thread", "mail.activity.mixin")
-    _abstract = False  # the chatter mixins are abstract; this model is not
     _description = "Journal Entry"
     _order = "date desc, name desc, invoice_date desc, id desc"
     _check_company_auto = True

@@ -39,7 +39,6 @@ class CrmLead(Model):
     _description = "Lead/Opportunity"
     _order = "priority desc, id desc"
     _inherit = ("mail.thread", "mail.activity.mixin")
-    _abstract = False  # the chatter mixins are abstract; this model is not
     _check_company_auto = True
 
     name = fields.Char(string="Opportunity", index=True, required=True)

@@ -492,7 +492,6 @@ def _to_base64(content: Any) -> str:
 
 class ResPartnerChatter(Model):
     _inherit = ("res.partner", "mail.thread", "mail.activity.mixin")
-    _abstract = False  # the chatter mixins are abstract; contacts are not
 
 
 def models(version: OdooVersion) -> list[type[Model]]:

@@ -55,7 +55,6 @@ class ProjectProject(Model):
     _description = "Project"
     _order = "sequence, name, id"
     _inherit = ("mail.thread", "mail.activity.mixin")
-    _abstract = False  # the chatter mixins are abstract; this model is not
     _check_company_auto = True
 
     name = fields.Char(string="Name", index=True, required=True, tracking=True, translate=True)
@@ -110,7 +109,6 @@ class ProjectTask(Model):
     _description = "Task"
     _order = "priority desc, sequence, date_deadline asc, id desc"
     _inherit = ("mail.thread", "mail.activity.mixin")
-    _abstract = False  # the chatter mixins are abstract; this model is not
     _check_company_auto = True
 
     name = fields.Char(string="Title", tracking=True, required=True, index=True)

@@ -30,7 +30,6 @@ INVOICE_STATUSES = [
 class SaleOrder(Model):
     _name = "sale.order"
     _inherit = ("mail.thread", "mail.activity.mixin")
-    _abstract = False  # the chatter mixins are abstract; this model is not
     _description = "Sales Order"
     _order = "date_order desc, id desc"
     _check_company_auto = True
