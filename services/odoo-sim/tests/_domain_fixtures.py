@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,8 @@ class MemoryModel:
     parent: str | None = None
     order: str = "id"
     rec_name: str = "name"
+    # search methods of non-stored fields: (operator, value) -> the domain the leaf stands for
+    searches: dict[str, Callable[[str, Any], list[Any]]] = field(default_factory=dict)
 
 
 class MemorySource:
@@ -63,6 +65,10 @@ class MemorySource:
 
     def default_order(self, model: str) -> str:
         return self.models[model].order
+
+    def search_domain(self, model: str, name: str, operator: str, value: Any) -> list[Any] | None:
+        search = self.models[model].searches.get(name)
+        return None if search is None else search(operator, value)
 
 
 CHAR = FieldInfo("char")

@@ -51,6 +51,7 @@ class Partner(Model):
     user_id = fields.Many2one("res.users", string="Owner")
     parent_name = fields.Char(related="parent_id.name", string="Parent Name")
     shout = fields.Char(compute="_compute_shout")
+    initial = fields.Char(compute="_compute_initial", search="_search_initial")
     child_count = fields.Integer(compute="_compute_child_count", store=True)
     secret = fields.Char(groups="test.group_manager")
     legacy = fields.Char(until=17)
@@ -60,6 +61,15 @@ class Partner(Model):
     def _compute_shout(self) -> None:
         for partner in self:
             partner.shout = (partner.name or "").upper()
+
+    def _compute_initial(self) -> None:
+        for partner in self:
+            partner.initial = (partner.name or "")[:1].upper()
+
+    def _search_initial(self, operator: str, value: Any) -> list[Any]:
+        if operator != "=":
+            raise UserError(f"Unsupported operator {operator!r} for the initial")
+        return [("name", "=ilike", f"{value}%")]
 
     @api.depends("child_ids")
     def _compute_child_count(self) -> None:

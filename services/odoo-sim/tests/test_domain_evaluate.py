@@ -340,3 +340,22 @@ def test_deeply_nested_domains_do_not_hit_the_recursion_limit(source: MemorySour
     wide = ["|"] * 4999 + [("id", "=", i) for i in range(5000)]
     assert search(source, wide) == [1, 2, 3, 4, 5]
     assert search(source, ["!"] * 3001 + [("id", "=", 1)]) == [2, 3, 4, 5]
+
+
+def test_a_field_with_a_search_method_means_the_domain_it_returns() -> None:
+    source = demo_source()
+    partners = source.models[PARTNER]
+    partners.fields["initial"] = FieldInfo("char", stored=False, searchable=True)
+    calls: list[tuple[str, Any]] = []
+
+    def search_initial(operator: str, value: Any) -> list[Any]:
+        calls.append((operator, value))
+        starts = ("name", "=ilike", f"{value}%")
+        return [starts] if operator == "=" else ["!", starts]
+
+    partners.searches["initial"] = search_initial
+    assert search(source, [("initial", "=", "b")]) == [2]
+    # the method gets the negation pushed into its operator, as in Odoo; the nameless
+    # partner 5 matches neither way (SQL NULL)
+    assert search(source, ["!", ("initial", "=", "b")]) == [1, 3, 4]
+    assert calls == [("=", "b"), ("!=", "b")]

@@ -10,6 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest's importlib mode does not add tests/
 from _orm_fixtures import World, build_world
+from tollgate_odoo_sim.exceptions import UserError
 
 
 @pytest.fixture
@@ -221,3 +222,15 @@ def test_x2many_paths_see_only_active_and_permitted_comodel_records(world: World
     demo = world.env(world.user)["test.partner"]
     assert shared.id not in demo.search([("child_ids.name", "=", "Hidden")]).ids
     assert shared.id in model.search([("child_ids.name", "=", "Hidden")]).ids
+
+
+def test_a_computed_field_with_search_is_searched_through_its_method(
+    world: World, people: dict[str, Any]
+) -> None:
+    partners = world.env(world.admin)["test.partner"]
+    assert partners.search([("initial", "=", "a")]) == people["acme"] | people["ann"]
+    assert partners.search_count([("initial", "=", "a")]) == partners.search_count(
+        [("name", "=ilike", "a%")]
+    )
+    with pytest.raises(UserError):
+        partners.search([("initial", "!=", "a")])

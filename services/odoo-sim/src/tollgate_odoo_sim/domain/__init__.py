@@ -13,12 +13,19 @@ closures), ``columns`` (leaves on plain columns), ``hierarchy`` (child_of/parent
 """
 
 from tollgate_odoo_sim.domain.compiler import compile_domain, evaluate
-from tollgate_odoo_sim.domain.normalize import FALSE_LEAF, TERM_OPERATORS, TRUE_LEAF, normalize
+from tollgate_odoo_sim.domain.normalize import (
+    FALSE_LEAF,
+    NEGATIVE_OPERATORS,
+    TERM_OPERATORS,
+    TRUE_LEAF,
+    normalize,
+)
 from tollgate_odoo_sim.domain.order import OrderKey, parse_order, sort_ids
 from tollgate_odoo_sim.domain.source import DomainSource, FieldInfo
 
 __all__ = [
     "FALSE_LEAF",
+    "NEGATIVE_OPERATORS",
     "TERM_OPERATORS",
     "TRUE_LEAF",
     "DomainSource",

@@ -232,6 +232,10 @@ class _Compiler:
             if right is None or right is False:
                 return always(True)
             operator = "in" if isinstance(right, list | tuple) else "="
+        if not info.stored:
+            expanded = self.source.search_domain(model, name, operator, right)
+            if expanded is not None:
+                return self.compile(model, normalize(expanded, version=self.version))
         if operator in ("any", "not any"):
             if not info.relational:
                 raise ValueError(f"Invalid operator {operator!r} in domain term {leaf!r}")

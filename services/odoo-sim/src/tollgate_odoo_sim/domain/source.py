@@ -2,8 +2,9 @@
 
 The ORM owns storage and implements :class:`DomainSource`; this package owns the *meaning* of
 domains and ``order`` strings. Besides the five methods of the shared architecture, the Protocol
-has one addition, :meth:`DomainSource.default_order`: ordering by a many2one field sorts by the
-comodel's own ``_order`` (as Odoo does), which nothing else in the Protocol can tell.
+has two additions: :meth:`DomainSource.default_order` (ordering by a many2one field sorts by the
+comodel's own ``_order``, as Odoo does) and :meth:`DomainSource.search_domain` (a leaf on a field
+with a search method means whatever domain that method returns).
 """
 
 from __future__ import annotations
@@ -69,3 +70,8 @@ class DomainSource(Protocol):
 
     def default_order(self, model: str) -> str:
         """The model's ``_order`` (e.g. "complete_name ASC, id DESC"); "id" when it has none."""
+
+    def search_domain(self, model: str, name: str, operator: str, value: Any) -> list[Any] | None:
+        """For a non-stored field with a search method (``search=``, ``display_name`` through
+        ``_rec_names_search``): the domain that leaf stands for, or None to match the field's
+        computed value instead."""

@@ -174,7 +174,7 @@ class Field:
 
     @property
     def searchable(self) -> bool:
-        # a computed field with ``search=`` is searchable; here it is matched on its computed value
+        # a computed field with ``search=`` is searched through that method (see search_domain)
         return self.store or bool(self.related) or bool(self.declared.get("search"))
 
     def empty(self) -> Any:

@@ -314,6 +314,13 @@ class Model:
             raise TypeError(f"name_search() got an unexpected keyword argument '{unexpected}'")
         return name_search(self, name, domain, operator, limit)
 
+    def _search_display_name(self, operator: str, value: Any) -> list[Any] | None:
+        """The domain a ``display_name`` condition stands for (overridable, as in Odoo);
+        None matches the computed display names instead."""
+        from .search import rec_names_domain
+
+        return rec_names_domain(self, operator, value)
+
     def name_get(self) -> list[tuple[int, Any]]:
         """Deprecated in Odoo 17 and removed in 18 (the service hides it there)."""
         return [(record._ids[0], record.display_name) for record in self]

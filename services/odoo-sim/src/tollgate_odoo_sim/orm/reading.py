@@ -154,13 +154,8 @@ def name_search(
 ) -> list[list[Any]]:
     search_domain = list(domain or [])
     if name or operator not in ("ilike", "like", "=ilike", "=like"):
-        field_name = model._rec_name_field()
-        target = field_name if field_name and model._fields[field_name].store else "display_name"
-        search_domain = (
-            [(target, operator, name), *search_domain]
-            if search_domain
-            else [(target, operator, name)]
-        )
+        # display_name stands for the model's _rec_names_search fields (see OrmSource)
+        search_domain = [("display_name", operator, name), *search_domain]
     ids = search_ids(model, search_domain, 0, limit, None)
     sudo = model.sudo().browse(tuple(ids))
     return [[record.id, record.display_name] for record in sudo]

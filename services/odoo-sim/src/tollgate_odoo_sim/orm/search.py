@@ -123,28 +123,23 @@ class OrmSource:
         return linked_filter(records, "read", rule_filter(records, "read", ids))
 
     def name_search_ids(self, model: str, operator: str, value: Any) -> set[int]:
-        cls = self.registry.models[model]
-        rec_name = cls._rec_name_field()
-        table = self.registry.tables[model]
-        if rec_name and self.registry.models[model]._fields[rec_name].store:
-            return set(
-                domains.evaluate(
-                    self,
-                    model,
-                    [(rec_name, operator, value)],
-                    table.rows.keys(),
-                    version=self.major,
-                )
-            )
-        return set(
-            domains.evaluate(
-                self,
-                model,
-                [("display_name", operator, value)],
-                table.rows.keys(),
-                version=self.major,
-            )
-        )
+        rows = self.registry.tables[model].rows
+        leaf = [("display_name", operator, value)]
+        return set(domains.evaluate(self, model, leaf, rows.keys(), version=self.major))
+
+    def search_domain(self, model: str, name: str, operator: str, value: Any) -> list[Any] | None:
+        records = self.env[model]
+        field = records._fields.get(name)
+        if field is None or field.store or field.related:
+            return None
+        if name == "display_name":
+            found: list[Any] | None = records._search_display_name(operator, value)
+            return found
+        method = field.declared.get("search")
+        if not method:
+            return None
+        search = getattr(records, method) if isinstance(method, str) else method.__get__(records)
+        return list(search(operator, value))
 
     def default_order(self, model: str) -> str:
         return self.registry.models[model]._order or "id"
@@ -283,3 +278,25 @@ def search(
     model: Model, domain: Any, offset: int = 0, limit: int | None = None, order: str | None = None
 ) -> Any:
     return model.browse(tuple(search_ids(model, domain, offset, limit, order)))
+
+
+def rec_names_domain(model: Model, operator: str, value: Any) -> list[Any] | None:
+    """Odoo's default ``_search_display_name``: the value compared to each of the model's
+    ``_rec_names_search`` (or ``_rec_name``) fields, ORed, or ANDed for a negative operator.
+    None when one of those fields cannot be searched (its computed value is matched then)."""
+    names = list(model._rec_names_search or ())
+    if not names:
+        rec_name = model._rec_name_field()
+        names = [rec_name] if rec_name else []
+    if not names:
+        return [domains.TRUE_LEAF]  # nothing to search by: Odoo restrains nothing
+    for name in names:
+        field = model._fields.get(name.partition(".")[0])
+        if field is None or name == "display_name" or not field.searchable:
+            return None
+    negative = operator in domains.NEGATIVE_OPERATORS
+    if operator.endswith("like") and not value and "=" not in operator:
+        # "like ''" matches everything (and its negation nothing)
+        return [domains.FALSE_LEAF if negative else domains.TRUE_LEAF]
+    joiner = "&" if negative else "|"
+    return [*[joiner] * (len(names) - 1), *[(name, operator, value) for name in names]]
