@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
+from tollgate_common import event_loop
 from tollgate_common.grpc_server import BindError
 from tollgate_common.logging import configure_logging
 from tollgate_common.settings import load_settings
@@ -20,7 +19,7 @@ def main() -> None:
     configure_logging("policy", settings.log_level)
     configure_telemetry("policy")
     try:
-        asyncio.run(serve(settings))
+        event_loop.run(serve(settings))
     except BindError as error:
         raise SystemExit(f"{PROGRAM}: {error}") from None
     finally:

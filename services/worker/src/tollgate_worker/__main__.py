@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
+from tollgate_common import event_loop
 from tollgate_common.grpc_server import BindError
 from tollgate_common.logging import configure_logging
 from tollgate_common.settings import load_settings
@@ -18,7 +17,7 @@ def main() -> None:
     configure_logging("worker", settings.log_level)
     configure_telemetry("worker")
     try:
-        asyncio.run(serve(settings))
+        event_loop.run(serve(settings))
     except BindError as error:
         raise SystemExit(f"tollgate-worker: {error}") from None
     finally:
