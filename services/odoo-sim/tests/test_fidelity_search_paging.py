@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest's importlib mode does not add tests/
-from _addons_fixtures import DB, fresh_service
+from _addons_fixtures import DB, fresh_service, login, shared_service
 from tollgate_odoo_sim.addons import scale
+from tollgate_odoo_sim.exceptions import MissingError
 from tollgate_odoo_sim.orm.search import _BIG
 from tollgate_odoo_sim.service import OdooService
 
@@ -60,3 +61,13 @@ def test_a_page_sees_writes_made_since_the_last_search(big: OdooService) -> None
     assert new not in first
     again = big.execute_kw(DB, uid, "res.partner", "search", [[]], {"order": "name", "limit": 1})
     assert again == [new]
+
+
+def test_parent_of_a_missing_record_fails_like_reading_it() -> None:
+    service = shared_service("18.0")
+    admin = login(service, "admin")
+    with pytest.raises(MissingError) as missing:
+        admin("res.partner", "search", [("id", "parent_of", 999999)])
+    assert str(missing.value).startswith("Record does not exist or has been deleted.")
+    # child_of only walks existing records down to the roots: nothing found, no error
+    assert admin("res.partner", "search", [("id", "child_of", 999999)]) == []

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import domain as domains
 from . import fields
-from .values import field_domain, raw_value
+from .values import field_domain, missing_error, raw_value
 
 if TYPE_CHECKING:
     from .environment import Environment
@@ -39,10 +39,10 @@ class OrmSource:
         return parent if parent in cls._fields else None
 
     def value(self, model: str, record_id: int, name: str) -> Any:
-        reader = self._readers.get((model, name))
-        if reader is None:
-            reader = self._readers[(model, name)] = self._reader(model, name)
-        return reader(record_id)
+        if record_id not in self.registry.tables[model].rows:
+            # reading a deleted record fails in Odoo too: ('id', 'parent_of', 999) does
+            raise missing_error(self.env[model].browse(record_id))
+        return self.column_getter(model, name)(record_id)
 
     def column_getter(self, model: str, name: str) -> Callable[[int], Any]:
         """The reader behind :meth:`value` for one column (saves a call per record)."""
