@@ -32,15 +32,9 @@ class _Undo(Exception):
 @contextlib.contextmanager
 def rolled_back(service: OdooService) -> Iterator[OdooService]:
     """Run a block against *service*, then undo every change it made (a test's sandbox)."""
-    # the registry's undo log covers rows and links but not xml ids, which unlink drops
-    xmlids = dict(service.registry.xmlids)
-    try:
-        with contextlib.suppress(_Undo), service.registry.transaction():
-            yield service
-            raise _Undo
-    finally:
-        service.registry.xmlids.clear()
-        service.registry.xmlids.update(xmlids)
+    with contextlib.suppress(_Undo), service.registry.transaction():
+        yield service
+        raise _Undo
 
 
 @dataclass(frozen=True)

@@ -411,9 +411,7 @@ def _unlink(records: Model) -> bool:
                         relation.drop(field.column1 or "", field.column2 or "", rid)
     for rid in existing._ids:
         table.delete(rid)
-    for xmlid, (xmodel, xid) in list(registry.xmlids.items()):
-        if xmodel == name and xid in ids:
-            del registry.xmlids[xmlid]
+    registry.drop_xmlids(name, ids)
     registry.touch()
     recompute_after(existing.browse(()), [], set(), extra=affected)
     return True

@@ -233,11 +233,31 @@ class Registry:
             return existing[1]
         record = env[model].create(values)
         if xmlid:
-            self.xmlids[xmlid] = (model, record.id)
+            self.set_xmlid(xmlid, model, record.id)
         return int(record.id)
 
     def set_xmlid(self, xmlid: str, model: str, res_id: int) -> None:
+        self._journal_xmlid(xmlid)
         self.xmlids[xmlid] = (model, res_id)
+
+    def drop_xmlids(self, model: str, ids: Iterable[int]) -> None:
+        """Forget the xml ids of deleted records (a rollback brings them back)."""
+        gone = set(ids)
+        for xmlid, (xmodel, xid) in list(self.xmlids.items()):
+            if xmodel == model and xid in gone:
+                self._journal_xmlid(xmlid)
+                del self.xmlids[xmlid]
+
+    def _journal_xmlid(self, xmlid: str) -> None:
+        previous = self.xmlids.get(xmlid)
+
+        def undo() -> None:
+            if previous is None:
+                self.xmlids.pop(xmlid, None)
+            else:
+                self.xmlids[xmlid] = previous
+
+        self.journal.record(undo)
 
     def model_xmlid(self, model: str) -> str:
         """The xml id under which the ``ir.model`` record of *model* is registered."""
