@@ -50,6 +50,7 @@ class Partner(Model):
     company_id = fields.Many2one("res.company", string="Company")
     user_id = fields.Many2one("res.users", string="Owner")
     parent_name = fields.Char(related="parent_id.name", string="Parent Name")
+    parent_company_id = fields.Many2one(related="parent_id.company_id")  # comodel inferred
     shout = fields.Char(compute="_compute_shout")
     initial = fields.Char(compute="_compute_initial", search="_search_initial")
     child_count = fields.Integer(compute="_compute_child_count", store=True)

@@ -234,3 +234,23 @@ def test_a_computed_field_with_search_is_searched_through_its_method(
     )
     with pytest.raises(UserError):
         partners.search([("initial", "!=", "a")])
+
+
+def test_a_related_relational_field_takes_its_comodel_from_the_target(
+    world: World, people: dict[str, Any]
+) -> None:
+    env = world.env(world.admin)
+    company = env["res.company"].browse(world.company1)
+    people["acme"].write({"company_id": company.id})
+    bob = people["bob"]
+    assert bob.parent_company_id == company
+    assert bob.read(["parent_company_id"])[0]["parent_company_id"] == [
+        company.id,
+        company.display_name,
+    ]
+    described = env["test.partner"].fields_get(["parent_company_id"])["parent_company_id"]
+    assert described["type"] == "many2one"
+    assert described["relation"] == "res.company"
+    assert env["test.partner"].search([("parent_company_id", "=", company.id)]) == (
+        people["bob"] | people["ann"]
+    )

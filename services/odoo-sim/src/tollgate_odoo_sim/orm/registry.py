@@ -104,6 +104,8 @@ class Registry:
 
         for name in grouped:
             build(name)
+        for cls in self.models.values():
+            self._setup_related_comodels(cls)
         for name, cls in self.models.items():
             if not cls._abstract:
                 self.tables[name] = Table(name, self.journal)
@@ -160,6 +162,28 @@ class Registry:
                 )
                 deps = getattr(method, "_depends", ())
                 field.depends = tuple(d for d in deps if isinstance(d, str))
+
+    def _setup_related_comodels(self, cls: type[Model]) -> None:
+        """A related relational field declared without a comodel takes its target's, as in
+        Odoo (``currency_id = fields.Many2one(related="company_id.currency_id")``)."""
+        for field in cls._fields.values():
+            if field.related and field.is_relational:
+                self._comodel_of(cls, field)
+
+    def _comodel_of(self, cls: type[Model], field: Field) -> str:
+        comodel: str = getattr(field, "comodel_name", "")
+        if comodel or not field.related:
+            return comodel
+        names = field.related.split(".")
+        model = cls
+        for name in names:
+            step = model._fields.get(name)
+            comodel = self._comodel_of(model, step) if step is not None else ""
+            if not comodel:
+                raise TypeError(f"{cls._name}.{field.name}: invalid related path {field.related!r}")
+            model = self.models[comodel]
+        field.comodel_name = comodel  # type: ignore[attr-defined]
+        return comodel
 
     def _setup_relations(self, cls: type[Model]) -> None:
         for field in cls._fields.values():
