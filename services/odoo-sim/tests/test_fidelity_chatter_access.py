@@ -129,3 +129,19 @@ def test_attachment_changes_need_write_access_on_the_document() -> None:
     # ... but may not change it, since that changes the order
     with rolled_back(service), pytest.raises(AccessError):
         viewer("ir.attachment", "unlink", [attachment])
+
+
+@pytest.mark.parametrize("version", ["17.0", "19.0"])
+def test_activities_of_documents_the_user_cannot_read_are_hidden(version: str) -> None:
+    service = shared_service(version)
+    chicago, admin = login(service, "chicago"), login(service, "admin")
+    order = ref(service, "sale.sale_order_3")
+    hidden = admin(
+        "mail.activity", "search", [("res_model", "=", "sale.order"), ("res_id", "=", order)]
+    )
+    assert hidden, "demo data schedules an activity on sale_order_3"
+    assert not set(hidden) & set(chicago("mail.activity", "search", []))
+    assert chicago("mail.activity", "search_count", [("id", "in", hidden)]) == 0
+    with pytest.raises(AccessError) as denied:
+        chicago("mail.activity", "read", hidden[:1], ["summary"])
+    assert "(Document type: Activity, Operation: read)" in str(denied.value)

@@ -85,22 +85,37 @@ def message_filter(messages: Any, operation: str) -> Callable[[int], bool] | Non
     return allows
 
 
-def check_messages(messages: Any, operation: str) -> None:
-    allows = message_filter(messages, operation)
-    if allows is None:
-        return
-    forbidden = [mid for mid in messages._ids if not allows(mid)]
+def check_filtered(records: Any, operation: str, allows: Callable[[int], bool] | None) -> None:
+    """Refuse *operation* on the records *allows* rejects, with the error Odoo's mail models
+    (messages, activities) raise."""
+    forbidden = [] if allows is None else [rid for rid in records._ids if not allows(rid)]
     if not forbidden:
         return
     header = (
         "The requested operation cannot be completed due to security restrictions. "
         "Please contact your system administrator.\n\n"
-        f"(Document type: {messages._description}, Operation: {operation})"
+        f"(Document type: {records._description}, Operation: {operation})"
     )
     # Odoo 18 reworded the tail when it moved the check to _make_access_error
-    if messages.env.version.major < 18:
-        raise AccessError(f"{header} - (Records: {forbidden[:6]}, User: {messages.env.uid})")
-    raise AccessError(f"{header}\n\nRecords: {forbidden[:6]}, User: {messages.env.uid}")
+    if records.env.version.major < 18:
+        raise AccessError(f"{header} - (Records: {forbidden[:6]}, User: {records.env.uid})")
+    raise AccessError(f"{header}\n\nRecords: {forbidden[:6]}, User: {records.env.uid}")
+
+
+def activity_filter(activities: Any, operation: str) -> Callable[[int], bool] | None:
+    """Odoo's mail.activity rule for reading: the activity's document must be readable.
+    (Changing activities is left to model access here.)"""
+    if operation != "read":
+        return None
+    env = activities.env
+    rows = env.registry.tables[activities._name].rows
+    documents = DocumentAccess.for_rows(env, "read", rows.values(), "res_model")
+
+    def allows(activity_id: int) -> bool:
+        row = rows.get(activity_id)
+        return row is not None and documents.allows(row.get("res_model"), row.get("res_id"))
+
+    return allows
 
 
 def attachment_filter(attachments: Any, operation: str) -> Callable[[int], bool] | None:

@@ -14,7 +14,7 @@ from tollgate_odoo_sim.orm import AbstractModel, Model, api, fields
 from tollgate_odoo_sim.versions import OdooVersion
 
 from .base import check_document_write
-from .document_access import check_messages, message_filter
+from .document_access import activity_filter, check_filtered, message_filter
 
 MESSAGE_TYPES = [
     ("email", "Incoming Email"),
@@ -75,7 +75,7 @@ class MailMessage(Model):
         return message_filter(self, operation)
 
     def _check_linked_access(self, operation: str) -> None:
-        check_messages(self, operation)
+        check_filtered(self, operation, message_filter(self, operation))
 
     @api.depends("body")
     def _compute_preview(self) -> None:
@@ -151,6 +151,12 @@ class MailActivity(Model):
     request_partner_id = fields.Many2one("res.partner", string="Requesting Partner")
     state = fields.Selection(ACTIVITY_STATES, string="State", compute="_compute_state")
     can_write = fields.Boolean(compute="_compute_can_write")
+
+    def _linked_access_filter(self, operation: str) -> Callable[[int], bool] | None:
+        return activity_filter(self, operation)
+
+    def _check_linked_access(self, operation: str) -> None:
+        check_filtered(self, operation, activity_filter(self, operation))
 
     @api.model_create_multi
     def create(self, vals_list: list[dict[str, Any]]) -> Any:
