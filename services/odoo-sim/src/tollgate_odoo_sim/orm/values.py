@@ -64,13 +64,19 @@ def field_domain(model: Model, field: Field) -> list[Any]:
 
 
 def _visible_in_order(record: Model, field: Field, ids: list[int]) -> tuple[int, ...]:
-    """x2many ids as Odoo reads them: comodel's active_test applied, in the comodel's order."""
+    """x2many ids as Odoo reads them: comodel's active_test and the user's read rules
+    applied (Odoo searches the comodel), in the comodel's order."""
     registry = record.env.registry
     comodel_name: str = field.comodel_name  # type: ignore[attr-defined]
     table = registry.tables[comodel_name]
     comodel = registry.models[comodel_name]
     if "active" in comodel._fields and record.env.context.get("active_test", True):
         ids = [i for i in ids if table.rows[i].get("active")]
+    if ids and not record.env.su:
+        from .security import linked_filter, rule_filter
+
+        lines = record.env[comodel_name]
+        ids = linked_filter(lines, "read", rule_filter(lines, "read", ids))
     if len(ids) > 1 and comodel._order != "id":
         from .search import sort_records
 
