@@ -144,7 +144,14 @@ class OdooService:
         return bool(row and row.get("active"))
 
     @_serialized
-    def authenticate(self, db: str, login: str, password: str) -> int | None:
+    def authenticate(
+        self, db: str, login: str, password: str, *, interactive: bool = False
+    ) -> int | None:
+        """The uid for *login* and *password*, or None.
+
+        An API key stands in for the password only in a non-interactive login (RPC), as in
+        Odoo's ``_check_credentials``; a web session login is ``interactive`` and refuses it.
+        """
         if (
             db != self.registry.db_name
             or not isinstance(login, str)
@@ -154,9 +161,8 @@ class OdooService:
         registry = self.registry
         for uid, row in registry.tables["res.users"].rows.items():
             if row.get("login") == login and row.get("active"):
-                if (
-                    check_password(registry, uid, password)
-                    or api_key_user(registry, password) == uid
+                if check_password(registry, uid, password) or (
+                    not interactive and api_key_user(registry, password) == uid
                 ):
                     return uid
                 return None

@@ -45,7 +45,7 @@ async def _authenticate(
     def authenticate() -> tuple[int, dict[str, Any]]:
         if db not in service.list_databases():
             raise AccessError("Database not found.")
-        uid = service.authenticate(db, login, password)
+        uid = service.authenticate(db, login, password, interactive=True)
         if not uid:
             raise AccessDenied()
         return uid, service.session_info(db, uid)
