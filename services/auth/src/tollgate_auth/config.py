@@ -9,18 +9,16 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 from tollgate_common.access_tokens import SigningKey, parse_signing_keys
 from tollgate_common.settings import GrpcServerSettings
+from tollgate_common.tenants import TenantSourceSettings
 
 CommaSeparated = Annotated[tuple[str, ...], NoDecode]
 
 
-class Settings(GrpcServerSettings):
+class Settings(GrpcServerSettings, TenantSourceSettings):
     model_config = SettingsConfigDict(env_prefix="TOLLGATE_AUTH_")
 
-    tenants_dir: Path = Field(
-        description="Directory of compiled tenant configs (*.json, from tollgate dev or operator)."
-    )
     tenant_poll_interval: float = Field(
-        default=2.0, gt=0, description="Seconds between two looks at the tenant directory."
+        default=2.0, gt=0, description="Seconds between two looks at the tenant source."
     )
     dev_keys_file: Path | None = Field(
         default=None,
@@ -96,13 +94,6 @@ class Settings(GrpcServerSettings):
         default=None,
         description="YAML file of per-tenant upstream OpenID Connect providers (see README).",
     )
-
-    @field_validator("tenants_dir")
-    @classmethod
-    def _check_dir(cls, value: Path) -> Path:
-        if not value.is_dir():
-            raise ValueError(f"{str(value)!r} is not a directory")
-        return value
 
     @field_validator("dev_keys_file", "cimd_ca_file", "sso_file")
     @classmethod

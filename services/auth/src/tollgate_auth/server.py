@@ -14,7 +14,7 @@ import uvicorn
 from tollgate.v1 import auth_pb2, auth_pb2_grpc
 from tollgate_common.grpc_server import GrpcServer, wait_for_stop_signal
 from tollgate_common.stores import open_store
-from tollgate_common.tenants.registry import DirectorySource, TenantRegistry
+from tollgate_common.tenants import TenantRegistry, tenant_source
 
 from tollgate_auth.api_keys import ApiKeys
 from tollgate_auth.approvals import mount_approval_pages
@@ -37,9 +37,7 @@ SERVICE_NAME = auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name
 
 
 def create_registry(settings: Settings) -> TenantRegistry:
-    return TenantRegistry(
-        DirectorySource(settings.tenants_dir), poll_interval=settings.tenant_poll_interval
-    )
+    return TenantRegistry(tenant_source(settings), poll_interval=settings.tenant_poll_interval)
 
 
 @dataclass

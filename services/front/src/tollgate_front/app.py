@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
-from tollgate_common.tenants import DirectorySource, TenantRegistry
+from tollgate_common.tenants import TenantRegistry, tenant_source
 
 from tollgate_front.backends import Backends
 from tollgate_front.catalog import build_tools, register_resources_and_prompts
@@ -75,9 +75,7 @@ def build_runtime(settings: Settings) -> FrontRuntime:
         policy_timeout=settings.policy_timeout,
         tool_timeout=settings.tool_timeout,
     )
-    registry = TenantRegistry(
-        DirectorySource(settings.tenants_dir), poll_interval=settings.tenant_poll_interval
-    )
+    registry = TenantRegistry(tenant_source(settings), poll_interval=settings.tenant_poll_interval)
     verifier = AuthTokenVerifier(
         backends.auth,
         timeout=settings.auth_timeout,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 from tollgate_common.settings import ServiceSettings
+from tollgate_common.tenants import TenantSourceSettings
 
 # Loopback only: the local stack and tests. A deployment lists its public host names.
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1:*", "localhost:*", "[::1]:*")
@@ -23,16 +23,13 @@ def _address(value: str) -> str:
     return value.strip()
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, TenantSourceSettings):
     model_config = SettingsConfigDict(env_prefix="TOLLGATE_FRONT_")
 
     host: str = Field(default="127.0.0.1", description="Interface the HTTP server binds to.")
     port: int = Field(default=8000, ge=0, le=65535, description="HTTP port; 0 picks a free one.")
-    tenants_dir: Path = Field(
-        description="Directory of compiled tenant configs (*.json) or OdooTenant resources."
-    )
     tenant_poll_interval: float = Field(
-        default=2.0, gt=0, description="Seconds between two looks at the tenant directory."
+        default=2.0, gt=0, description="Seconds between two looks at the tenant source."
     )
     auth_address: str = Field(description="host:port of the auth gRPC service.")
     policy_address: str = Field(description="host:port of the policy gRPC service.")
@@ -82,11 +79,4 @@ class Settings(ServiceSettings):
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(item.strip() for item in value.split(",") if item.strip())
-        return value
-
-    @field_validator("tenants_dir")
-    @classmethod
-    def _check_dir(cls, value: Path) -> Path:
-        if not value.is_dir():
-            raise ValueError(f"{str(value)!r} is not a directory")
         return value

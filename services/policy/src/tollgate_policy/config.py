@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 from tollgate_common.settings import GrpcServerSettings
 from tollgate_common.stores import REDIS_SCHEMES
+from tollgate_common.tenants import TenantSourceSettings
 
 
-class Settings(GrpcServerSettings):
+class Settings(GrpcServerSettings, TenantSourceSettings):
     model_config = SettingsConfigDict(env_prefix="TOLLGATE_POLICY_")
 
-    tenants_dir: Path = Field(
-        description="Directory of compiled tenant configs (*.json, from tollgate dev or operator)."
-    )
     tenant_poll_interval: float = Field(
-        default=2.0, gt=0, description="Seconds between two looks at the tenant directory."
+        default=2.0, gt=0, description="Seconds between two looks at the tenant source."
     )
     store_url: str = Field(
         default="memory://",
@@ -32,13 +28,6 @@ class Settings(GrpcServerSettings):
         description="The approver page, told to requesters; '{tenant}' is replaced "
         "(e.g. https://auth.example.com/t/{tenant}/approvals).",
     )
-
-    @field_validator("tenants_dir")
-    @classmethod
-    def _check_dir(cls, value: Path) -> Path:
-        if not value.is_dir():
-            raise ValueError(f"{str(value)!r} is not a directory")
-        return value
 
     @field_validator("store_url")
     @classmethod

@@ -7,7 +7,7 @@ import logging
 from tollgate.v1 import policy_pb2, policy_pb2_grpc
 from tollgate_common.grpc_server import GrpcServer, wait_for_stop_signal
 from tollgate_common.stores import Store, open_store
-from tollgate_common.tenants.registry import DirectorySource, TenantRegistry
+from tollgate_common.tenants import TenantRegistry, tenant_source
 
 from tollgate_policy.audit import AuditTrail
 from tollgate_policy.config import Settings
@@ -21,9 +21,7 @@ SERVICE_NAME = policy_pb2.DESCRIPTOR.services_by_name["PolicyService"].full_name
 
 
 def create_registry(settings: Settings) -> TenantRegistry:
-    return TenantRegistry(
-        DirectorySource(settings.tenants_dir), poll_interval=settings.tenant_poll_interval
-    )
+    return TenantRegistry(tenant_source(settings), poll_interval=settings.tenant_poll_interval)
 
 
 def create_server(

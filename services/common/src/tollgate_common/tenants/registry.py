@@ -1,8 +1,9 @@
 """Where services find tenants: a `TenantRegistry` kept fresh from a `TenantSource`.
 
 `DirectorySource` reads a directory of compiled configs (``*.json``) and/or ``OdooTenant``
-resources (``*.yaml``/``*.yml``, compiled on load); the operator issue adds a Kubernetes source.
-Polling is cheap: a file is parsed again only when its mtime or size changed.
+resources (``*.yaml``/``*.yml``, compiled on load); `KubernetesSource` (tenants/kubernetes.py)
+watches the operator's labelled ConfigMaps. Polling is cheap: a file is parsed again only when its
+mtime or size changed.
 
 A file that becomes invalid does not take its tenant down: the last good config stays in service
 (as in the cluster, where the operator only publishes valid configs) and the problem is logged and
@@ -20,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
 
 from pydantic import ValidationError
 
@@ -56,6 +57,13 @@ class TenantSource(Protocol):
         ...
 
 
+@runtime_checkable
+class ClosableSource(TenantSource, Protocol):
+    async def aclose(self) -> None:
+        """Stop background work (a watch); `TenantRegistry.stop` calls it when present."""
+        ...
+
+
 @dataclass(frozen=True)
 class CompileOptions:
     """What compiling a spec needs besides the spec (see `compile_tenant`)."""
@@ -63,6 +71,54 @@ class CompileOptions:
     endpoint_base: str
     worker_address: Callable[[str], str]
     worker_public_key: Callable[[str], str] = lambda _name: ""
+
+
+def parse_tenant_documents(
+    text: str, *, source: str, options: CompileOptions | None
+) -> list[TenantConfig]:
+    """The tenants of one file or ConfigMap key: JSON when ``source`` ends in .json, else YAML.
+
+    Raises `TenantSpecError` naming ``source``; an ``OdooTenant`` resource needs ``options``.
+    """
+    if source.endswith(".json"):
+        try:
+            documents = [json.loads(text)]
+        except json.JSONDecodeError as error:
+            raise TenantSpecError(source, [("", f"invalid JSON: {error}")]) from None
+    else:
+        documents = load_yaml_documents(text, source=source)
+    configs = []
+    for document in documents:
+        kind = document.get("kind") if isinstance(document, Mapping) else None
+        if kind == CONFIG_KIND:
+            try:
+                configs.append(TenantConfig.model_validate(document))
+            except ValidationError as error:
+                raise TenantSpecError(source, problems_from_validation_error(error)) from None
+        elif kind == KIND:
+            configs.append(_compile(document, source, options))
+        else:
+            raise TenantSpecError(
+                source, [("kind", f"must be {KIND} or {CONFIG_KIND}, got {kind!r}")]
+            )
+    return configs
+
+
+def _compile(
+    document: Mapping[str, object], source: str, options: CompileOptions | None
+) -> TenantConfig:
+    if options is None:
+        raise TenantSpecError(
+            source, [("", f"{KIND} resources need compile options; this source has none")]
+        )
+    name, spec = parse_tenant_resource(document, source=source)
+    return compile_tenant(
+        name,
+        spec,
+        endpoint_base=options.endpoint_base,
+        worker_address=options.worker_address(name),
+        worker_public_key=options.worker_public_key(name),
+    )
 
 
 @dataclass
@@ -83,43 +139,8 @@ class DirectorySource:
         self._cache: dict[Path, _CachedFile] = {}
 
     def _parse(self, path: Path) -> list[TenantConfig]:
-        text = path.read_text(encoding="utf-8")
-        source = path.name
-        if path.suffix == ".json":
-            try:
-                documents = [json.loads(text)]
-            except json.JSONDecodeError as error:
-                raise TenantSpecError(source, [("", f"invalid JSON: {error}")]) from None
-        else:
-            documents = load_yaml_documents(text, source=source)
-        configs = []
-        for document in documents:
-            kind = document.get("kind") if isinstance(document, Mapping) else None
-            if kind == CONFIG_KIND:
-                try:
-                    configs.append(TenantConfig.model_validate(document))
-                except ValidationError as error:
-                    raise TenantSpecError(source, problems_from_validation_error(error)) from None
-            elif kind == KIND:
-                configs.append(self._compile(document, source))
-            else:
-                raise TenantSpecError(
-                    source, [("kind", f"must be {KIND} or {CONFIG_KIND}, got {kind!r}")]
-                )
-        return configs
-
-    def _compile(self, document: Mapping[str, object], source: str) -> TenantConfig:
-        if self.options is None:
-            raise TenantSpecError(
-                source, [("", f"{KIND} resources need compile options; this source has none")]
-            )
-        name, spec = parse_tenant_resource(document, source=source)
-        return compile_tenant(
-            name,
-            spec,
-            endpoint_base=self.options.endpoint_base,
-            worker_address=self.options.worker_address(name),
-            worker_public_key=self.options.worker_public_key(name),
+        return parse_tenant_documents(
+            path.read_text(encoding="utf-8"), source=path.name, options=self.options
         )
 
     def _read(self, path: Path, stamp: tuple[int, int]) -> _CachedFile:
@@ -270,6 +291,8 @@ class TenantRegistry:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if isinstance(self.source, ClosableSource):
+            await self.source.aclose()
 
     async def _poll(self) -> None:
         while True:
