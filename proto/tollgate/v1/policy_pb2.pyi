@@ -598,6 +598,31 @@ class VerifyAuditResponse(_message.Message):
 Global___VerifyAuditResponse: _TypeAlias = VerifyAuditResponse  # noqa: Y015
 
 @_typing.final
+class ToolSummary(_message.Message):
+    """A tool as tools/list shows it, with the Odoo operation its calls perform."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    OPERATION_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    operation: _builtins.str
+    """read, create, write, unlink or execute: what every call of this tool asks Authorize for."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        operation: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "operation", b"operation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ToolSummary: _TypeAlias = ToolSummary  # noqa: Y015
+
+@_typing.final
 class FilterToolsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -606,12 +631,12 @@ class FilterToolsRequest(_message.Message):
     @_builtins.property
     def principal(self) -> _common_pb2.Principal: ...
     @_builtins.property
-    def tools(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def tools(self) -> _containers.RepeatedCompositeFieldContainer[Global___ToolSummary]: ...
     def __init__(
         self,
         *,
         principal: _common_pb2.Principal | None = ...,
-        tools: _abc.Iterable[_builtins.str] | None = ...,
+        tools: _abc.Iterable[Global___ToolSummary] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["principal", b"principal"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...

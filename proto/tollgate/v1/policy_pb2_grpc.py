@@ -93,7 +93,8 @@ class PolicyServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def FilterTools(self, request, context):
-        """Which of these tools may the caller see at all (filters tools/list).
+        """Which of these tools may the caller see at all (filters tools/list): a tool is shown only
+        when its tool rules allow it and its operation could be allowed on some model.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

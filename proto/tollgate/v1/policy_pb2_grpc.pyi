@@ -35,7 +35,9 @@ class PolicyServiceStub:
     def __new__(cls, channel: _aio.Channel) -> PolicyServiceAsyncStub: ...
     Authorize: _grpc.UnaryUnaryMultiCallable[_policy_pb2.AuthorizeRequest, _policy_pb2.AuthorizeResponse]
     FilterTools: _grpc.UnaryUnaryMultiCallable[_policy_pb2.FilterToolsRequest, _policy_pb2.FilterToolsResponse]
-    """Which of these tools may the caller see at all (filters tools/list)."""
+    """Which of these tools may the caller see at all (filters tools/list): a tool is shown only
+    when its tool rules allow it and its operation could be allowed on some model.
+    """
     RecordOutcome: _grpc.UnaryUnaryMultiCallable[_policy_pb2.RecordOutcomeRequest, _policy_pb2.RecordOutcomeResponse]
     Explain: _grpc.UnaryUnaryMultiCallable[_policy_pb2.AuthorizeRequest, _policy_pb2.ExplainResponse]
     """Which rule would decide this call, without counting it or creating an approval."""
@@ -55,7 +57,9 @@ class PolicyServiceAsyncStub(PolicyServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     Authorize: _aio.UnaryUnaryMultiCallable[_policy_pb2.AuthorizeRequest, _policy_pb2.AuthorizeResponse]  # type: ignore[assignment]
     FilterTools: _aio.UnaryUnaryMultiCallable[_policy_pb2.FilterToolsRequest, _policy_pb2.FilterToolsResponse]  # type: ignore[assignment]
-    """Which of these tools may the caller see at all (filters tools/list)."""
+    """Which of these tools may the caller see at all (filters tools/list): a tool is shown only
+    when its tool rules allow it and its operation could be allowed on some model.
+    """
     RecordOutcome: _aio.UnaryUnaryMultiCallable[_policy_pb2.RecordOutcomeRequest, _policy_pb2.RecordOutcomeResponse]  # type: ignore[assignment]
     Explain: _aio.UnaryUnaryMultiCallable[_policy_pb2.AuthorizeRequest, _policy_pb2.ExplainResponse]  # type: ignore[assignment]
     """Which rule would decide this call, without counting it or creating an approval."""
@@ -84,7 +88,9 @@ class PolicyServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _policy_pb2.FilterToolsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_policy_pb2.FilterToolsResponse, _abc.Awaitable[_policy_pb2.FilterToolsResponse]]:
-        """Which of these tools may the caller see at all (filters tools/list)."""
+        """Which of these tools may the caller see at all (filters tools/list): a tool is shown only
+        when its tool rules allow it and its operation could be allowed on some model.
+        """
 
     @_abc_1.abstractmethod
     def RecordOutcome(

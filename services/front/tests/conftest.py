@@ -78,6 +78,7 @@ class FakePolicy(policy_pb2_grpc.PolicyServiceServicer):
     authorized: list[policy_pb2.AuthorizeRequest] = field(default_factory=list)
     outcomes: list[policy_pb2.RecordOutcomeRequest] = field(default_factory=list)
     outcome_recorded: asyncio.Event = field(default_factory=asyncio.Event)
+    filtered: list[policy_pb2.FilterToolsRequest] = field(default_factory=list)
 
     async def Authorize(
         self, request: policy_pb2.AuthorizeRequest, context: Any
@@ -95,8 +96,9 @@ class FakePolicy(policy_pb2_grpc.PolicyServiceServicer):
     async def FilterTools(
         self, request: policy_pb2.FilterToolsRequest, context: Any
     ) -> policy_pb2.FilterToolsResponse:
+        self.filtered.append(request)
         return policy_pb2.FilterToolsResponse(
-            tools=[t for t in request.tools if t not in self.denied_tools]
+            tools=[t.name for t in request.tools if t.name not in self.denied_tools]
         )
 
     async def RecordOutcome(

@@ -84,6 +84,10 @@ def search_call(**overrides) -> common_pb2.ToolCall:
     return common_pb2.ToolCall(**values)
 
 
+def summary(name: str, operation: str = "read") -> policy_pb2.ToolSummary:
+    return policy_pb2.ToolSummary(name=name, operation=operation)
+
+
 async def error_of(call) -> TollgateError:
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await call
@@ -125,17 +129,56 @@ async def test_invalid_requests_fail_closed(policy, request_principal, call, cod
 async def test_filter_tools_keeps_every_tool_once(policy):
     response = await policy.stub.FilterTools(
         policy_pb2.FilterToolsRequest(
-            principal=principal(), tools=["search_records", "get_records", "search_records"]
+            principal=principal(),
+            tools=[
+                summary("search_records"),
+                summary("get_records"),
+                summary("search_records"),
+            ],
         ),
         timeout=5,
     )
     assert list(response.tools) == ["search_records", "get_records"]
 
 
+async def test_filter_tools_hides_writes_no_rule_allows(policy):
+    response = await policy.stub.FilterTools(
+        policy_pb2.FilterToolsRequest(
+            principal=principal(),
+            tools=[
+                summary("search_records"),
+                summary("create_records", "create"),
+                summary("call_method", "execute"),
+            ],
+        ),
+        timeout=5,
+    )
+    assert list(response.tools) == ["search_records"]
+
+
+@pytest.mark.parametrize(
+    ("tool", "field"),
+    [
+        (policy_pb2.ToolSummary(name="", operation="read"), "tools[0].name"),
+        (policy_pb2.ToolSummary(name="x", operation="destroy"), "tools[0].operation"),
+        (policy_pb2.ToolSummary(name="x"), "tools[0].operation"),
+    ],
+)
+async def test_filter_tools_refuses_a_tool_it_cannot_judge(policy, tool, field):
+    error = await error_of(
+        policy.stub.FilterTools(
+            policy_pb2.FilterToolsRequest(principal=principal(), tools=[tool]), timeout=5
+        )
+    )
+    assert (error.code, error.field) == (ErrorCode.INVALID_ARGUMENT, field)
+
+
 async def test_filter_tools_for_an_unknown_tenant_fails_closed(policy):
     error = await error_of(
         policy.stub.FilterTools(
-            policy_pb2.FilterToolsRequest(principal=principal(tenant="initech"), tools=["x"]),
+            policy_pb2.FilterToolsRequest(
+                principal=principal(tenant="initech"), tools=[summary("x")]
+            ),
             timeout=5,
         )
     )

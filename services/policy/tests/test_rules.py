@@ -338,12 +338,12 @@ def test_filter_tools_hides_what_can_never_run() -> None:
     bot = common_pb2.Principal(tenant="acme", subject="key:ci-bot", connection_id="key:ci-bot")
     user = common_pb2.Principal(tenant="acme", subject="a@acme.example", allowed_tools=["get_*"])
     anyone = common_pb2.Principal(tenant="acme", subject="b@acme.example")
-    assert policy.tool_visible(anyone, "delete_records")
-    assert not policy.tool_visible(anyone, "search_secret")
-    assert not policy.tool_visible(anyone, "export_everything")
-    assert not policy.tool_visible(bot, "get_records")
-    assert policy.tool_visible(bot, "search_records")
-    assert not policy.tool_visible(user, "search_records")
+    assert policy.tool_visible(anyone, "delete_records", "unlink")
+    assert not policy.tool_visible(anyone, "search_secret", "read")
+    assert not policy.tool_visible(anyone, "export_everything", "read")
+    assert not policy.tool_visible(bot, "get_records", "read")
+    assert policy.tool_visible(bot, "search_records", "read")
+    assert not policy.tool_visible(user, "search_records", "read")
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from tollgate.v1 import common_pb2, policy_pb2, worker_pb2
@@ -108,9 +109,16 @@ class ToolGateway:
         )
         return result
 
-    async def visible_tools(self, caller: Caller, tools: list[str]) -> set[str]:
-        """Which of ``tools`` the caller may see at all (policy decides; fails closed)."""
-        request = policy_pb2.FilterToolsRequest(principal=caller.principal, tools=tools)
+    async def visible_tools(self, caller: Caller, tools: Mapping[str, str]) -> set[str]:
+        """Which of ``tools`` (name -> the operation its calls perform) the caller may see at
+        all (policy decides; fails closed)."""
+        request = policy_pb2.FilterToolsRequest(
+            principal=caller.principal,
+            tools=[
+                policy_pb2.ToolSummary(name=name, operation=operation)
+                for name, operation in tools.items()
+            ],
+        )
         with rpc_errors("The policy service"):
             response = await self._backends.policy.FilterTools(
                 request, timeout=self._policy_timeout

@@ -239,10 +239,26 @@ class Decider:
         )
 
     def filter_tools(self, request: policy_pb2.FilterToolsRequest) -> list[str]:
+        """The names of the tools in ``request`` the caller may see, each once, in order."""
         config = self.tenant_of(request.principal)
         policy = self.policy_of(config)
-        return [
-            tool
-            for tool in dict.fromkeys(request.tools)
-            if policy.tool_visible(request.principal, tool)
-        ]
+        for index, tool in enumerate(request.tools):
+            if not tool.name:
+                raise TollgateError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "A tool to filter has no name.",
+                    field=f"tools[{index}].name",
+                )
+            if tool.operation not in OPERATIONS:
+                raise TollgateError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    f"Unknown operation {tool.operation!r} for the tool {tool.name!r}.",
+                    field=f"tools[{index}].operation",
+                    suggestions=sorted(OPERATIONS),
+                )
+        visible = (
+            tool.name
+            for tool in request.tools
+            if policy.tool_visible(request.principal, tool.name, tool.operation)
+        )
+        return list(dict.fromkeys(visible))

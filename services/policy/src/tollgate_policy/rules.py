@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Final, Literal
 
@@ -391,20 +392,72 @@ class CompiledPolicy:
                     return f"policy.approvals.models[{index}]"
         return None
 
-    def tool_visible(self, principal: common_pb2.Principal, tool: str) -> bool:
-        """Whether ``tool`` can ever be allowed for this caller (for tools/list)."""
+    def tool_visible(self, principal: common_pb2.Principal, tool: str, operation: str) -> bool:
+        """Whether a call of ``tool``, which performs ``operation``, could ever be allowed for
+        this caller (for tools/list): its tool and connection rules allow it, and the model step
+        of `decide` lets the operation through on at least one model. Checked with the same
+        steps as `decide`, so tools/list never shows a tool every call of which is refused."""
         facts = CallFacts(
             tool=tool,
             model="",
-            operation="",
+            operation=operation,
             method="",
             arguments={},
             client_ip="",
             connection_id=principal.connection_id,
             subject=principal.subject,
             allowed_tools=tuple(principal.allowed_tools),
+            allowed_models=tuple(principal.allowed_models),
         )
-        return self._check_connection(facts) is None and self._check_tool(facts) is None
+        if self._check_connection(facts) is not None or self._check_tool(facts) is not None:
+            return False
+        return any(
+            self._check_connection(candidate) is None and self._check_model(candidate)[0] is None
+            for candidate in self._candidate_calls(facts)
+        )
+
+    def _candidate_calls(self, facts: CallFacts) -> Iterator[CallFacts]:
+        """Calls of ``facts.tool`` on models that stand for every model there is (see
+        `witness_models`); for ``execute``, with each method the allowlist names."""
+        models = witness_models([*self._model_patterns, *facts.allowed_models])
+        if facts.operation != "execute":
+            yield from (replace(facts, model=model) for model in models)
+            return
+        for entry in self.config.policy.methods:
+            model, _, method = entry.rpartition(".")
+            if model:
+                yield replace(facts, model=model, method=method)
+            else:
+                yield from (replace(facts, model=each, method=method) for each in models)
+
+    @cached_property
+    def _model_patterns(self) -> tuple[str, ...]:
+        """Every model pattern a decision can look at, apart from the caller's own."""
+        policy = self.config.policy
+        return (
+            *(rule.model for rule in policy.models),
+            *(pattern for rule in policy.connections for pattern in rule.models),
+            *(entry.rpartition(".")[0] for entry in policy.methods if "." in entry),
+        )
+
+
+def witness_models(patterns: Iterable[str]) -> list[str]:
+    """Model names that between them match every combination of ``patterns`` a model can.
+
+    A decision about a model depends only on which patterns match it. A model either is one of
+    the exact names, or its longest matching prefix pattern (if any) fixes all the prefixes it
+    matches: exactly the shorter ones. So each exact name, plus per prefix (and for no prefix) a
+    fresh name right under it, covers every model: if an operation is allowed on some model, it
+    is allowed on one of these. A fresh name has no dot after its prefix, so no longer prefix
+    (which ends with a dot) matches it; it only has to differ from the exact names.
+    """
+    exact = {p for p in patterns if p != "*" and not p.endswith(".*")}
+    prefixes = {p[:-1] for p in patterns if p.endswith(".*")}
+    witnesses = sorted(exact)
+    for prefix in ("", *sorted(prefixes)):
+        fresh = (f"{prefix}x_unnamed{n}" for n in itertools.count())
+        witnesses.append(next(name for name in fresh if name not in exact))
+    return witnesses
 
 
 def _written_fields(arguments: dict[str, Any]) -> Iterator[str]:

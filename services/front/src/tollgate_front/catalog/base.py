@@ -15,8 +15,10 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from tollgate.v1 import common_pb2
 from tollgate_common.errors import TollgateError
+from tollgate_common.tenants.spec import Operation
 
 from tollgate_front.caller import Caller, caller_of
+from tollgate_front.catalog.operations import operation_of
 from tollgate_front.catalog.vocabulary import ResolvedModel, resolve_model
 from tollgate_front.policy_gate import confirmation_of
 from tollgate_front.runtime import FrontRuntime
@@ -53,6 +55,10 @@ class CatalogTool:
     @property
     def name(self) -> str:
         return self.fn.__name__
+
+    @property
+    def operation(self) -> Operation:
+        return operation_of(self.name)
 
 
 def describe_error(error: TollgateError) -> str:
@@ -107,16 +113,16 @@ async def call_worker(
     arguments: dict[str, Any],
     *,
     model: str,
-    operation: str,
     method: str = "",
     record_ids: Sequence[int] = (),
 ) -> dict[str, Any]:
-    """Send one call through policy and the tenant's worker; errors become MCP tool errors."""
+    """Send one call through policy and the tenant's worker, asking for the operation ``tool``
+    declares; errors become MCP tool errors."""
     call = common_pb2.ToolCall(
         tool=tool,
         arguments_json=json.dumps(compact(arguments), separators=(",", ":")).encode(),
         model=model,
-        operation=operation,
+        operation=operation_of(tool),
         method=method,
         record_ids=list(record_ids),
     )

@@ -36,7 +36,7 @@ async def list_models(
     search: Annotated[str, Field(max_length=64, description="Part of a name.")] | None = None,
 ) -> Annotated[CallToolResult, ModelList]:
     """List the models you can use, with this company's business words for them."""
-    result = await call_worker(ctx, "list_models", {"search": search}, model="", operation="read")
+    result = await call_worker(ctx, "list_models", {"search": search}, model="")
     aliases = aliases_by_model(caller(ctx).tenant)
     for entry in result.get("models", []):
         entry["aliases"] = aliases.get(entry.get("model"), [])
@@ -62,7 +62,6 @@ async def describe_model(
         "describe_model",
         {"model": target.model, "include_technical": include_technical or None},
         model=target.model,
-        operation="read",
     )
     return structured(ModelDescription.model_validate(result))
 

@@ -57,7 +57,6 @@ async def render_report(
         "render_report",
         {"model": target.model, "ids": ids, "report": report},
         model=target.model,
-        operation="read",
         record_ids=ids,
     )
     pdf_base64 = str(result.pop("data", ""))
@@ -143,7 +142,6 @@ async def export_records(
                 "with_total": True if offset == 0 else None,
             },
             model=target.model,
-            operation="read",
         )
         if total is None and isinstance(page.get("total"), int):
             total = page["total"]

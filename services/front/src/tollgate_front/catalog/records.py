@@ -29,9 +29,7 @@ async def get_records(
     """Read records by id."""
     target = resolve(ctx, model)
     arguments = {"model": target.model, "ids": ids, "fields": fields, "company_ids": company_ids}
-    result = await call_worker(
-        ctx, "get_records", arguments, model=target.model, operation="read", record_ids=ids
-    )
+    result = await call_worker(ctx, "get_records", arguments, model=target.model, record_ids=ids)
     return structured(Records.model_validate(result))
 
 
@@ -53,9 +51,7 @@ async def count_records(
         "domain": target.and_domain(domain),
         "company_ids": company_ids,
     }
-    result = await call_worker(
-        ctx, "count_records", arguments, model=target.model, operation="read"
-    )
+    result = await call_worker(ctx, "count_records", arguments, model=target.model)
     return structured(Count.model_validate(result))
 
 
@@ -103,9 +99,7 @@ async def aggregate_records(
         "limit": limit,
         "company_ids": company_ids,
     }
-    result = await call_worker(
-        ctx, "aggregate_records", arguments, model=target.model, operation="read"
-    )
+    result = await call_worker(ctx, "aggregate_records", arguments, model=target.model)
     return structured(Groups.model_validate(result))
 
 

@@ -32,7 +32,7 @@ async def _call(ctx: ToolContext, tool: str, arguments: dict[str, Any], **call: 
 
 async def capabilities(ctx: ToolContext, section: str | None = None) -> str:
     """This Odoo: version, installed apps, companies, currencies and your user context."""
-    data = await _call(ctx, "describe_tenant", {}, model="", operation="read")
+    data = await _call(ctx, "describe_tenant", {}, model="")
     if section:
         if section not in _SECTIONS:
             raise ResourceError(f"Unknown section {section!r}; use one of {', '.join(_SECTIONS)}.")
@@ -46,9 +46,7 @@ async def model_resource(ctx: ToolContext, model: str) -> str:
         target = resolve(ctx, model)
     except ToolError as error:
         raise ResourceError(str(error)) from None
-    data = await _call(
-        ctx, "describe_model", {"model": target.model}, model=target.model, operation="read"
-    )
+    data = await _call(ctx, "describe_model", {"model": target.model}, model=target.model)
     return _json(data)
 
 
@@ -70,7 +68,6 @@ async def record_resource(ctx: ToolContext, model: str, id: str) -> str:
         "get_records",
         {"model": target.model, "ids": [record_id]},
         model=target.model,
-        operation="read",
         record_ids=[record_id],
     )
     records = data.get("records") or []
@@ -87,7 +84,6 @@ async def attachment_resource(ctx: ToolContext, id: str) -> bytes:
         "get_records",
         {"model": "ir.attachment", "ids": [record_id], "fields": ["name", "mimetype", "datas"]},
         model="ir.attachment",
-        operation="read",
         record_ids=[record_id],
     )
     records = data.get("records") or []

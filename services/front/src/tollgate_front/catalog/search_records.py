@@ -47,9 +47,7 @@ async def search_records(
         "cursor": cursor,
         "company_ids": company_ids,
     }
-    result = await call_worker(
-        ctx, "search_records", arguments, model=target.model, operation="read"
-    )
+    result = await call_worker(ctx, "search_records", arguments, model=target.model)
     return structured(Page.model_validate(result))
 
 

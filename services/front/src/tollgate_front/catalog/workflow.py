@@ -65,7 +65,6 @@ async def call_method(
         "call_method",
         payload,
         model=target.model,
-        operation="execute",
         method=method,
         record_ids=ids or (),
     )
@@ -92,9 +91,7 @@ async def post_message(
     """Post a note or a message in a record's chatter."""
     target = resolve(ctx, model)
     arguments = {"model": target.model, "id": id, "body": body, "kind": kind}
-    result = await call_worker(
-        ctx, "post_message", arguments, model=target.model, operation="write", record_ids=[id]
-    )
+    result = await call_worker(ctx, "post_message", arguments, model=target.model, record_ids=[id])
     return structured(Posted.model_validate(result))
 
 
@@ -130,7 +127,7 @@ async def schedule_activity(
         "activity_type": activity_type,
     }
     result = await call_worker(
-        ctx, "schedule_activity", arguments, model=target.model, operation="write", record_ids=[id]
+        ctx, "schedule_activity", arguments, model=target.model, record_ids=[id]
     )
     return structured(Scheduled.model_validate(result))
 

@@ -34,9 +34,7 @@ async def create_records(
     """Create records (up to 100 per call); returns their ids."""
     target = resolve(ctx, model)
     arguments = {"model": target.model, "records": records, "company_ids": company_ids}
-    result = await call_worker(
-        ctx, "create_records", arguments, model=target.model, operation="create"
-    )
+    result = await call_worker(ctx, "create_records", arguments, model=target.model)
     return structured(Created.model_validate(result))
 
 
@@ -54,9 +52,7 @@ async def update_records(
     """Set the same field values on records."""
     target = resolve(ctx, model)
     arguments = {"model": target.model, "ids": ids, "values": values, "company_ids": company_ids}
-    result = await call_worker(
-        ctx, "update_records", arguments, model=target.model, operation="write", record_ids=ids
-    )
+    result = await call_worker(ctx, "update_records", arguments, model=target.model, record_ids=ids)
     return structured(Updated.model_validate(result))
 
 
@@ -69,9 +65,7 @@ async def delete_records(
     """Delete records. This cannot be undone."""
     target = resolve(ctx, model)
     arguments = {"model": target.model, "ids": ids, "company_ids": company_ids}
-    result = await call_worker(
-        ctx, "delete_records", arguments, model=target.model, operation="unlink", record_ids=ids
-    )
+    result = await call_worker(ctx, "delete_records", arguments, model=target.model, record_ids=ids)
     return structured(Changed.model_validate(result))
 
 
