@@ -1,8 +1,12 @@
 """QWeb PDF reports, which Odoo serves only on its web routes (``/report/pdf/<report>/<ids>``).
 
-Those routes want a web session, so the worker opens one as the calling user (login + API key),
-downloads the PDF and closes the session at once; the session cookie lives only inside this call
-and is never stored in the shared HTTP client.
+No RPC method renders a report on Odoo 17, 18 or 19 (``ir.actions.report._render_qweb_pdf`` is
+private, ``report_action`` only describes the action), and ``/report/pdf`` is an ``auth='user'``
+route that wants a web session. Odoo opens a web session only for an interactive login, which
+takes the password and refuses API keys (``res.users._check_credentials``). So the worker opens a
+session with the caller's credential, downloads the PDF and closes the session at once (its cookie
+lives only inside this call, never in the shared HTTP client); when the credential is an API key,
+Odoo refuses the session and the caller gets :class:`ReportNeedsWebLogin`, which says why.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from collections.abc import Sequence
 from typing import Final
 from urllib.parse import quote
 
+from tollgate_common.errors import ErrorCode
 from tollgate_worker.deadline import Deadline
 from tollgate_worker.odoo.errors import (
+    OdooAccessDenied,
     OdooAccessError,
     OdooError,
     OdooProtocolError,
@@ -26,6 +32,27 @@ from tollgate_worker.odoo.jsonrpc import error_from_envelope
 from tollgate_worker.odoo.transport import OdooTransport
 
 SESSION_COOKIE: Final = "session_id"
+
+
+class ReportNeedsWebLogin(OdooError):
+    """Odoo would not open the web session that its report route needs."""
+
+    code = ErrorCode.ODOO_ERROR
+    hint = (
+        "Print the document from the Odoo web client, or connect Tollgate with the user's Odoo "
+        "password instead of an API key; the record's data itself can be read with get_records."
+    )
+
+
+_API_KEY_REFUSED: Final = (
+    "Odoo {series} renders PDF reports only for a logged-in web session, and it opens web "
+    "sessions only with a password: it accepts this connection's API key for RPC calls, none "
+    "of which can render a report."
+)
+_SECOND_FACTOR: Final = (
+    "Odoo {series} opened no web session for this user because the login needs a second "
+    "factor (two-factor authentication), and only a web session can render PDF reports."
+)
 
 
 async def _json_call(
@@ -62,14 +89,28 @@ async def render_pdf(
     report_name: str,
     ids: Sequence[int],
     deadline: Deadline,
+    series: str,
 ) -> bytes:
-    """The PDF of ``report_name`` for ``ids``, rendered with the user's own rights."""
-    _, cookies = await _json_call(
-        transport,
-        "/web/session/authenticate",
-        {"db": database, "login": login, "password": api_key},
-        deadline,
-    )
+    """The PDF of ``report_name`` for ``ids``, rendered with the user's own rights.
+
+    ``series`` (the Odoo version) only words the error when Odoo refuses the web session.
+    """
+    try:
+        info, cookies = await _json_call(
+            transport,
+            "/web/session/authenticate",
+            {"db": database, "login": login, "password": api_key},
+            deadline,
+        )
+    except OdooAccessDenied as exc:
+        # The same credential just passed an RPC call, so Odoo refuses it as an interactive
+        # login: it is an API key.
+        raise ReportNeedsWebLogin(
+            _API_KEY_REFUSED.format(series=series), odoo_name=exc.odoo_name
+        ) from None
+    if isinstance(info, dict) and not info.get("uid"):
+        # Odoo answers {"uid": None} to a password whose user must pass a second factor.
+        raise ReportNeedsWebLogin(_SECOND_FACTOR.format(series=series))
     session = cookies.get(SESSION_COOKIE)
     if not session:
         raise OdooProtocolError("Odoo opened no web session for the report.")

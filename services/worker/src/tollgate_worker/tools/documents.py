@@ -59,6 +59,7 @@ class RenderReport(Tool[RenderReportArguments]):
                 suggestions=names,
             )
         credential = context.session.credential
+        version = await context.session.client.version(deadline=context.session.deadline)
         pdf = await render_pdf(
             context.session.client.transport,
             context.session.client.database,
@@ -67,6 +68,7 @@ class RenderReport(Tool[RenderReportArguments]):
             report_name=report,
             ids=list(dict.fromkeys(arguments.ids)),
             deadline=context.session.deadline,
+            series=version.series,
         )
         filename = f"{report.rsplit('.', 1)[-1]}-{'-'.join(str(i) for i in arguments.ids[:5])}.pdf"
         return ToolResult(
