@@ -14,7 +14,7 @@ import pytest
 import yaml
 from tollgate_operator import crd
 
-from .conftest import CHART, VALUES, documents, helm, render
+from .conftest import CHART, NAMESPACE, VALUES, documents, helm, render
 
 # The Kubernetes versions the chart supports (Chart.yaml kubeVersion) up to the bundled kubectl.
 KUBERNETES_VERSIONS = ("1.30.0", "1.31.0", "1.32.0", "1.33.0", "1.34.0", "1.35.0")
@@ -207,3 +207,38 @@ def test_schema_validation_is_strict() -> None:
     deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolcy"] = "Always"
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(deployment, KUBERNETES_VERSIONS[-1], strict=True)
+
+
+def test_services_watch_tenant_configs_with_a_read_only_role(rendered: tuple[str, str]) -> None:
+    _, text = rendered
+    docs = documents(text)
+    for doc in docs:
+        if doc["kind"] == "Deployment" and doc["metadata"]["name"] in (
+            "t-front",
+            "t-auth",
+            "t-policy",
+        ):
+            pod = doc["spec"]["template"]["spec"]
+            env = {item["name"]: item.get("value") for item in pod["containers"][0]["env"]}
+            prefix = f"TOLLGATE_{doc['metadata']['name'][2:].upper()}_"
+            assert env[prefix + "TENANTS_SOURCE"] == "kubernetes"
+            assert env[prefix + "TENANTS_NAMESPACE"] == NAMESPACE
+            assert env[prefix + "TENANTS_LABEL_SELECTOR"] == (
+                "tollgate.dev/tenant-configs=true,app.kubernetes.io/instance=t"
+            )
+            assert pod["automountServiceAccountToken"] is True
+            assert not any(v.get("configMap") for v in pod["volumes"])
+    role = next(
+        d
+        for d in docs
+        if d["kind"] == "Role" and d["metadata"]["name"] == "t-tenant-configs-reader"
+    )
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}
+    ]
+    binding = next(
+        d
+        for d in docs
+        if d["kind"] == "RoleBinding" and d["metadata"]["name"] == "t-tenant-configs-reader"
+    )
+    assert {s["name"] for s in binding["subjects"]} == {"t-front", "t-auth", "t-policy"}

@@ -33,7 +33,8 @@ spec:
       {{- end }}
     spec:
       serviceAccountName: {{ include "tollgate.fullname" $ctx }}
-      automountServiceAccountToken: false
+      # The token reads the tenant ConfigMaps (see tenant-configs-reader.yaml), nothing else.
+      automountServiceAccountToken: true
       enableServiceLinks: false
       securityContext:
         {{- include "tollgate.podSecurityContext" $root | nindent 8 }}
@@ -51,7 +52,7 @@ spec:
             - {name: {{ $prefix }}HOST, value: "0.0.0.0"}
             - {name: {{ $prefix }}PORT, value: {{ $v.grpcPort | quote }}}
             - {name: {{ $prefix }}LOG_LEVEL, value: {{ $root.Values.default.logLevel | quote }}}
-            - {name: {{ $prefix }}TENANTS_DIR, value: /etc/tollgate/tenants}
+            {{- include "tollgate.tenantsSourceEnv" (dict "root" $root "prefix" $prefix) | nindent 12 }}
             {{- with .env }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -74,13 +75,11 @@ spec:
           securityContext:
             {{- include "tollgate.containerSecurityContext" $root | nindent 12 }}
           volumeMounts:
-            - {name: tenants, mountPath: /etc/tollgate/tenants, readOnly: true}
             - {name: tmp, mountPath: /tmp}
             {{- range .secretMounts }}
             - {name: {{ .name }}, mountPath: {{ .mountPath }}, readOnly: true}
             {{- end }}
       volumes:
-        {{- include "tollgate.tenantsVolume" $root | nindent 8 }}
         - name: tmp
           emptyDir: {sizeLimit: 64Mi}
         {{- range .secretMounts }}
@@ -137,6 +136,7 @@ spec:
     {{- end }}
   egress:
     {{- include "tollgate.dnsEgress" $root | nindent 4 }}
+    {{- include "tollgate.apiServerEgress" $root | nindent 4 }}
     {{- if .redis }}
     {{- if $root.Values.redis.bundled }}
     - to:

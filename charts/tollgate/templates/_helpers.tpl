@@ -99,13 +99,23 @@ imagePullSecrets:
 {{- end }}
 {{- end -}}
 
-{{/* The volumes every service pod has: a writable /tmp and, when asked, the tenant configs. */}}
-{{- define "tollgate.tenantsVolume" -}}
-- name: tenants
-  configMap:
-    name: {{ include "tollgate.fullname" (dict "root" . "component" "tenants") }}
-    # Created and filled by the operator; the pod starts (with no tenant) before it exists.
-    optional: true
+{{/*
+How front, auth and policy find tenants: they watch the operator's labelled ConfigMap through the
+Kubernetes API (a change reaches them in a second, not at the kubelet's next volume refresh).
+Argument: the env prefix, e.g. TOLLGATE_AUTH_; the root context as "root".
+*/}}
+{{- define "tollgate.tenantsSourceEnv" -}}
+- {name: {{ .prefix }}TENANTS_SOURCE, value: kubernetes}
+- {name: {{ .prefix }}TENANTS_NAMESPACE, value: {{ .root.Release.Namespace | quote }}}
+- name: {{ .prefix }}TENANTS_LABEL_SELECTOR
+  value: {{ printf "tollgate.dev/tenant-configs=true,app.kubernetes.io/instance=%s" .root.Release.Name | quote }}
+{{- end -}}
+
+{{/* Egress to the Kubernetes API server (its Service's port and the usual endpoint ports). */}}
+{{- define "tollgate.apiServerEgress" -}}
+- ports:
+    - {protocol: TCP, port: 443}
+    - {protocol: TCP, port: 6443}
 {{- end -}}
 
 {{/* DNS egress, which every pod with an egress policy needs. */}}
