@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import kmock
 import yaml
 from tollgate_common.sealing import SealingPrivateKey
 from tollgate_common.tenants import KubernetesSource, TenantRegistry, parse_tenant_resource
@@ -96,6 +97,26 @@ async def test_the_source_follows_the_configmaps_through_list_and_watch() -> Non
             await api.patch("ConfigMap", NS, "tollgate-tenants", {"data": {"acme.json": None}})
             await until(registry, lambda: registry.names() == [], "acme to go")
         assert source._task is None  # the registry closed the watch
+
+
+async def test_an_expired_watch_lists_again() -> None:
+    async with running_cluster() as cluster:
+        server = str(cluster.url).rstrip("/")
+        cluster[kmock.action.WATCH][:1] << 410  # the first watch's version is compacted away
+        async with aiohttp.ClientSession(base_url=server) as session:
+            api = Api(session)
+            registry = TenantRegistry(KubernetesSource(NS, api_url=server, token="t"))
+            async with registry:
+                await until(
+                    registry, lambda: len(list(cluster[kmock.action.LIST])) == 2, "a relist"
+                )
+                await api.create(config_map("tollgate-tenants", compiled("acme")))
+                await until(registry, lambda: registry.names() == ["acme"], "acme to appear")
+            watches = list(cluster[kmock.action.WATCH])
+            assert len(watches) == 2
+            assert all(
+                w.params["labelSelector"] == build.CONFIG_MAP_LABEL + "=true" for w in watches
+            )
 
 
 async def test_an_unreachable_api_server_is_reported_not_raised() -> None:
