@@ -477,3 +477,45 @@ class RevokeSubjectResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RevokeSubjectResponse: _TypeAlias = RevokeSubjectResponse  # noqa: Y015
+
+@_typing.final
+class RevokeTenantRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_FIELD_NUMBER: _builtins.int
+    tenant: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tenant", b"tenant"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokeTenantRequest: _TypeAlias = RevokeTenantRequest  # noqa: Y015
+
+@_typing.final
+class RevokeTenantResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GRANTS_REVOKED_FIELD_NUMBER: _builtins.int
+    API_KEYS_REVOKED_FIELD_NUMBER: _builtins.int
+    grants_revoked: _builtins.int
+    """OAuth grants and API keys removed."""
+    api_keys_revoked: _builtins.int
+    def __init__(
+        self,
+        *,
+        grants_revoked: _builtins.int = ...,
+        api_keys_revoked: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["api_keys_revoked", b"api_keys_revoked", "grants_revoked", b"grants_revoked"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokeTenantResponse: _TypeAlias = RevokeTenantResponse  # noqa: Y015

@@ -76,6 +76,11 @@ class AuthServiceStub:
                 request_serializer=tollgate_dot_v1_dot_auth__pb2.RevokeSubjectRequest.SerializeToString,
                 response_deserializer=tollgate_dot_v1_dot_auth__pb2.RevokeSubjectResponse.FromString,
                 _registered_method=True)
+        self.RevokeTenant = channel.unary_unary(
+                '/tollgate.v1.AuthService/RevokeTenant',
+                request_serializer=tollgate_dot_v1_dot_auth__pb2.RevokeTenantRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_auth__pb2.RevokeTenantResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -137,6 +142,15 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RevokeTenant(self, request, context):
+        """Revoke everything issued at a tenant: every OAuth grant (its refresh-token family and the
+        access tokens it issued) and every API key. The operator calls it when an OdooTenant is
+        deleted, before deregistering the tenant. Idempotent; the tenant need not be known any more.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -179,6 +193,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.RevokeSubject,
                     request_deserializer=tollgate_dot_v1_dot_auth__pb2.RevokeSubjectRequest.FromString,
                     response_serializer=tollgate_dot_v1_dot_auth__pb2.RevokeSubjectResponse.SerializeToString,
+            ),
+            'RevokeTenant': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeTenant,
+                    request_deserializer=tollgate_dot_v1_dot_auth__pb2.RevokeTenantRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_auth__pb2.RevokeTenantResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -399,6 +418,33 @@ class AuthService:
             '/tollgate.v1.AuthService/RevokeSubject',
             tollgate_dot_v1_dot_auth__pb2.RevokeSubjectRequest.SerializeToString,
             tollgate_dot_v1_dot_auth__pb2.RevokeSubjectResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeTenant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tollgate.v1.AuthService/RevokeTenant',
+            tollgate_dot_v1_dot_auth__pb2.RevokeTenantRequest.SerializeToString,
+            tollgate_dot_v1_dot_auth__pb2.RevokeTenantResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -50,6 +50,11 @@ class AuthServiceStub:
     RevokeApiKey: _grpc.UnaryUnaryMultiCallable[_auth_pb2.RevokeApiKeyRequest, _auth_pb2.RevokeApiKeyResponse]
     RevokeSubject: _grpc.UnaryUnaryMultiCallable[_auth_pb2.RevokeSubjectRequest, _auth_pb2.RevokeSubjectResponse]
     """Revoke everything a person holds at a tenant (OAuth grants and tokens issued so far)."""
+    RevokeTenant: _grpc.UnaryUnaryMultiCallable[_auth_pb2.RevokeTenantRequest, _auth_pb2.RevokeTenantResponse]
+    """Revoke everything issued at a tenant: every OAuth grant (its refresh-token family and the
+    access tokens it issued) and every API key. The operator calls it when an OdooTenant is
+    deleted, before deregistering the tenant. Idempotent; the tenant need not be known any more.
+    """
 
 @_typing.type_check_only
 class AuthServiceAsyncStub(AuthServiceStub):
@@ -73,6 +78,11 @@ class AuthServiceAsyncStub(AuthServiceStub):
     RevokeApiKey: _aio.UnaryUnaryMultiCallable[_auth_pb2.RevokeApiKeyRequest, _auth_pb2.RevokeApiKeyResponse]  # type: ignore[assignment]
     RevokeSubject: _aio.UnaryUnaryMultiCallable[_auth_pb2.RevokeSubjectRequest, _auth_pb2.RevokeSubjectResponse]  # type: ignore[assignment]
     """Revoke everything a person holds at a tenant (OAuth grants and tokens issued so far)."""
+    RevokeTenant: _aio.UnaryUnaryMultiCallable[_auth_pb2.RevokeTenantRequest, _auth_pb2.RevokeTenantResponse]  # type: ignore[assignment]
+    """Revoke everything issued at a tenant: every OAuth grant (its refresh-token family and the
+    access tokens it issued) and every API key. The operator calls it when an OdooTenant is
+    deleted, before deregistering the tenant. Idempotent; the tenant need not be known any more.
+    """
 
 class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
     """auth: who is calling. The front verifies OAuth access tokens itself (keys and revocations come
@@ -141,5 +151,16 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_auth_pb2.RevokeSubjectResponse, _abc.Awaitable[_auth_pb2.RevokeSubjectResponse]]:
         """Revoke everything a person holds at a tenant (OAuth grants and tokens issued so far)."""
+
+    @_abc_1.abstractmethod
+    def RevokeTenant(
+        self,
+        request: _auth_pb2.RevokeTenantRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.RevokeTenantResponse, _abc.Awaitable[_auth_pb2.RevokeTenantResponse]]:
+        """Revoke everything issued at a tenant: every OAuth grant (its refresh-token family and the
+        access tokens it issued) and every API key. The operator calls it when an OdooTenant is
+        deleted, before deregistering the tenant. Idempotent; the tenant need not be known any more.
+        """
 
 def add_AuthServiceServicer_to_server(servicer: AuthServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -138,6 +138,16 @@ class ApiKeys:
         await self._store.record_revocation(tenant, connection_id=f"apikey:{key_id}")
         logger.info("api key revoked", extra={"tenant": tenant, "key_id": key_id})
 
+    async def revoke_all(self, tenant: str) -> int:
+        """Every API key of the tenant (it is being deleted); the number revoked."""
+        records = await self._store.api_keys(tenant)
+        for record in records:
+            await self._store.delete_api_key(tenant, record.key_id)
+            await self._store.record_revocation(tenant, connection_id=f"apikey:{record.key_id}")
+        if records:
+            logger.info("api keys revoked", extra={"tenant": tenant, "count": len(records)})
+        return len(records)
+
     async def principal(self, config: TenantConfig, token: str) -> common_pb2.Principal | None:
         """The principal of a valid API key presented at ``config``'s tenant, else None."""
         match = _KEY.match(token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -15,6 +16,7 @@ from tollgate_auth.tokens import TokenService
 from tollgate_auth.verifier import TokenVerifier
 
 Context = grpc.aio.ServicerContext[Any, Any]
+logger = logging.getLogger(__name__)
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
@@ -100,3 +102,20 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             )
         count = await self.tokens.revoke_subject(request.tenant, subject)
         return auth_pb2.RevokeSubjectResponse(revoked=count)
+
+    async def RevokeTenant(
+        self, request: auth_pb2.RevokeTenantRequest, context: Context
+    ) -> auth_pb2.RevokeTenantResponse:
+        # Not `registry.require`: the tenant may already be gone from the registry (a retried
+        # deletion), and its tokens must go all the same.
+        tenant = request.tenant.strip()
+        if not tenant:
+            raise TollgateError(
+                ErrorCode.INVALID_ARGUMENT, "The tenant is missing.", field="tenant"
+            )
+        grants = await self.tokens.revoke_tenant(tenant)
+        api_keys = await self.api_keys.revoke_all(tenant)
+        logger.info(
+            "tenant revoked", extra={"tenant": tenant, "grants": grants, "api_keys": api_keys}
+        )
+        return auth_pb2.RevokeTenantResponse(grants_revoked=grants, api_keys_revoked=api_keys)

@@ -189,6 +189,9 @@ class AuthStore:
         await self._save(f"grant:{grant.grant_id}", grant, self._refresh_ttl)
         subject_key = f"subject-grants:{grant.tenant}:{grant.identity.subject}"
         await self.raw.set_add(subject_key, grant.grant_id, ttl=self._refresh_ttl)
+        await self.raw.set_add(
+            f"tenant-grants:{grant.tenant}", grant.grant_id, ttl=self._refresh_ttl
+        )
 
     async def grant(self, grant_id: str) -> Grant | None:
         return await self._load(f"grant:{grant_id}", Grant)
@@ -214,7 +217,18 @@ class AuthStore:
             await self.raw.set_remove(
                 f"subject-grants:{grant.tenant}:{grant.identity.subject}", grant_id
             )
+            await self.raw.set_remove(f"tenant-grants:{grant.tenant}", grant_id)
         return grant
+
+    async def tenant_grants(self, tenant: str) -> set[str]:
+        return await self.raw.set_members(f"tenant-grants:{tenant}")
+
+    async def mark_tenant_revoked(self, tenant: str, at: float) -> None:
+        await self.raw.put(f"tenant-revoked:{tenant}", str(at).encode())
+
+    async def tenant_revoked_at(self, tenant: str) -> float | None:
+        raw = await self.raw.get(f"tenant-revoked:{tenant}")
+        return None if raw is None else float(raw)
 
     async def subject_grants(self, tenant: str, subject: str) -> set[str]:
         return await self.raw.set_members(f"subject-grants:{tenant}:{subject}")
