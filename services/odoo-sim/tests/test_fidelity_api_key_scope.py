@@ -87,3 +87,31 @@ def test_json2_keeps_accepting_the_api_key(sim19: str, users: dict[str, DemoUser
     )
     assert response.status_code == 200
     assert response.json() > 0
+
+
+def test_no_rpc_method_renders_a_report_for_an_api_key(
+    sim: str,
+    users: dict[str, DemoUser],
+    xmlrpc_proxy: Callable[[str, str], xmlrpc.client.ServerProxy],
+) -> None:
+    # Odoo's renderer is private: the only way to a PDF is the session-only /report/pdf route.
+    admin = users["admin"]
+    uid = xmlrpc_proxy(sim, "common").authenticate(DB, admin.login, admin.api_key, {})
+    models = xmlrpc_proxy(sim, "object")
+    with pytest.raises(xmlrpc.client.Fault) as raised:
+        models.execute_kw(
+            DB, uid, admin.api_key, "ir.actions.report", "_render_qweb_pdf",
+            ["sale.report_saleorder", [1]],
+        )  # fmt: skip
+    assert "Private methods" in raised.value.faultString
+
+
+def test_json2_cannot_call_the_private_renderer(sim19: str, users: dict[str, DemoUser]) -> None:
+    admin = users["admin"]
+    response = httpx.post(
+        f"{sim19}/json/2/ir.actions.report/_render_qweb_pdf",
+        json={"report_ref": "sale.report_saleorder", "res_ids": [1]},
+        headers={"Authorization": f"bearer {admin.api_key}", "X-Odoo-Database": DB},
+    )
+    assert response.status_code == 403
+    assert response.json()["name"] == "odoo.exceptions.AccessError"
