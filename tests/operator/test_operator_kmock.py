@@ -15,7 +15,7 @@ import grpc
 import pytest
 import yaml
 from kopf.testing import KopfRunner
-from tollgate.v1 import worker_pb2, worker_pb2_grpc
+from tollgate.v1 import auth_pb2, auth_pb2_grpc, worker_pb2, worker_pb2_grpc
 from tollgate_common.tenants import TenantConfig, parse_tenant_resource
 from tollgate_operator import build
 from tollgate_operator.config import Settings
@@ -317,3 +317,64 @@ async def _odoo_version(api: Api, name: str) -> str | None:
 async def _events_about(api: Api, name: str) -> list[dict[str, Any]]:
     events = await api.list("Event", NS)
     return [e for e in events if e.get("involvedObject", {}).get("name") == name]
+
+
+class RevokingAuth(auth_pb2_grpc.AuthServiceServicer):
+    """Stands in for auth: records RevokeTenant calls, unavailable until ``up`` is set."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, bool]] = []  # (tenant, answered)
+        self.up = False
+
+    async def RevokeTenant(
+        self, request: auth_pb2.RevokeTenantRequest, context: Any
+    ) -> auth_pb2.RevokeTenantResponse:
+        self.calls.append((request.tenant, self.up))
+        if not self.up:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "auth is restarting")
+        return auth_pb2.RevokeTenantResponse(grants_revoked=2, api_keys_revoked=1)
+
+
+async def test_delete_revokes_the_tenants_tokens_before_deregistering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth = RevokingAuth()
+    server = grpc.aio.server()
+    auth_pb2_grpc.add_AuthServiceServicer_to_server(auth, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        async with (
+            running_cluster() as cluster,
+            operator_on(
+                cluster,
+                tmp_path,
+                monkeypatch,
+                auth_address=f"127.0.0.1:{port}",
+                auth_retry_seconds="0.2",
+            ) as api,
+        ):
+            await api.create(example("acme"))
+            await eventually(lambda: tenant_config(api, "acme"), "the compiled config")
+            assert auth.calls == []
+
+            await api.delete("OdooTenant", NS, "acme")
+            await eventually(lambda: _called(auth, 2), "a retried revocation")
+            # auth is down: the finalizer holds, the tenant stays registered and served.
+            tenant = await api.get("OdooTenant", NS, "acme")
+            assert tenant is not None
+            assert tenant["metadata"].get("deletionTimestamp")
+            assert await tenant_config(api, "acme") is not None
+            assert await api.get("Deployment", NS, build.child_name("acme")) is not None
+
+            auth.up = True
+            await eventually(lambda: _gone(api, "OdooTenant", "acme"), "the tenant removed")
+            assert await tenant_config(api, "acme") is None
+            assert auth.calls[-1] == ("acme", True)
+            assert {tenant for tenant, _ in auth.calls} == {"acme"}
+    finally:
+        await server.stop(None)
+
+
+async def _called(auth: RevokingAuth, times: int) -> bool:
+    return len(auth.calls) >= times

@@ -33,6 +33,17 @@ class Settings(ServiceSettings):
         default="tollgate-tenants",
         description="ConfigMap in the release namespace holding every compiled tenant config.",
     )
+    auth_address: str = Field(
+        default="",
+        description="host:port of auth's gRPC service, told to revoke a deleted tenant's tokens "
+        "(RevokeTenant) before it is deregistered; empty skips that (no auth, e.g. tests).",
+    )
+    auth_timeout: float = Field(
+        default=10.0, gt=0, le=120, description="Deadline in seconds of the RevokeTenant call."
+    )
+    auth_retry_seconds: float = Field(
+        default=10.0, gt=0, description="Seconds before a failed RevokeTenant is tried again."
+    )
     worker_image: str = Field(description="Image of the tenant workers, e.g. repo/worker:1.2.3.")
     worker_image_pull_policy: str = Field(
         default="IfNotPresent", description="imagePullPolicy of the worker containers."

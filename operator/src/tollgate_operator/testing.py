@@ -61,7 +61,9 @@ RESOURCES: dict[str, kmock.ResourceInfo] = {
     "v1/services": kmock.ResourceInfo(kind="Service", namespaced=True, verbs={"list", "watch"}),
     "v1/secrets": kmock.ResourceInfo(kind="Secret", namespaced=True, verbs={"list", "watch"}),
     "v1/configmaps": kmock.ResourceInfo(
-        kind="ConfigMap", namespaced=True, verbs={"get", "list", "watch", "create", "patch", "delete"}
+        kind="ConfigMap",
+        namespaced=True,
+        verbs={"get", "list", "watch", "create", "patch", "delete"},
     ),
     "v1/events": kmock.ResourceInfo(kind="Event", namespaced=True, verbs={"create"}),
     "v1/namespaces": kmock.ResourceInfo(kind="Namespace", namespaced=False, verbs={"list"}),
