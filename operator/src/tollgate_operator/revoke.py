@@ -6,12 +6,10 @@ the delete handler raises a `kopf.TemporaryError`, so kopf keeps the finalizer a
 
 from __future__ import annotations
 
-
 import grpc
 import kopf
 from tollgate.v1 import auth_pb2, auth_pb2_grpc
 from tollgate_common.grpc_channel import create_channel
-
 
 
 async def revoke_tenant(
