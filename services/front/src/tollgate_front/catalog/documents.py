@@ -50,7 +50,8 @@ async def render_report(
     ]
     | None = None,
 ) -> Annotated[CallToolResult, Report]:
-    """Print records as a PDF (quotation, invoice...), returned as a resource."""
+    """Print records as a PDF (quotation, invoice...) returned as a resource. Odoo prints only
+    for password sign-ins, not API keys."""
     target = resolve(ctx, model)
     result = await call_worker(
         ctx,
