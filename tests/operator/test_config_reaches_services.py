@@ -1,5 +1,7 @@
 """The seam between the operator and the services: the compiled configs the operator writes into
-the shared ConfigMap are what front, auth and policy load from its mounted volume.
+the shared ConfigMap also load through `DirectorySource` when the ConfigMap is mounted as a
+volume (the chart has the services watch it through the API instead; see
+test_tenant_source_kubernetes.py).
 
 The kubelet mounts a ConfigMap as a directory of symlinks into a timestamped folder (``..data``)
 and swaps that link atomically on change; this test lays the files out the same way and reads

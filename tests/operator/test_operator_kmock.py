@@ -16,7 +16,12 @@ import pytest
 import yaml
 from kopf.testing import KopfRunner
 from tollgate.v1 import auth_pb2, auth_pb2_grpc, worker_pb2, worker_pb2_grpc
-from tollgate_common.tenants import TenantConfig, parse_tenant_resource
+from tollgate_common.tenants import (
+    KubernetesSource,
+    TenantConfig,
+    TenantRegistry,
+    parse_tenant_resource,
+)
 from tollgate_operator import build
 from tollgate_operator.config import Settings
 from tollgate_operator.status import condition
@@ -378,3 +383,29 @@ async def test_delete_revokes_the_tenants_tokens_before_deregistering(
 
 async def _called(auth: RevokingAuth, times: int) -> bool:
     return len(auth.calls) >= times
+
+
+async def test_services_see_tenants_come_and_go_through_the_kubernetes_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chart's wiring: the operator writes the ConfigMap, the services' source watches it."""
+    async with running_cluster() as cluster, operator_on(cluster, tmp_path, monkeypatch) as api:
+        server = str(cluster.url).rstrip("/")
+        source = KubernetesSource(RELEASE_NS, api_url=server, token="test-token")
+        async with TenantRegistry(source, poll_interval=0.05) as registry:
+            await api.create(example("acme"))
+            acme = await eventually(lambda: _known(registry, "acme"), "acme at the services")
+            assert acme.endpoint == "https://mcp.example.com/t/acme/mcp"
+            assert acme == await tenant_config(api, "acme")
+            await api.delete("OdooTenant", NS, "acme")
+            await eventually(lambda: _forgotten(registry, "acme"), "acme forgotten")
+
+
+async def _known(registry: TenantRegistry, name: str) -> TenantConfig | None:
+    await registry.refresh()
+    return registry.get(name)
+
+
+async def _forgotten(registry: TenantRegistry, name: str) -> bool:
+    await registry.refresh()
+    return registry.get(name) is None
