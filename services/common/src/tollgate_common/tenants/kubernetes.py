@@ -39,6 +39,7 @@ IN_CLUSTER_API = "https://kubernetes.default.svc"
 DEFAULT_LABEL_SELECTOR = "tollgate.dev/tenant-configs=true"
 # The API server ends a watch after this long; the source then resumes from its last version.
 WATCH_SECONDS = 300
+LIST_SECONDS = 10.0
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
@@ -82,7 +83,8 @@ class KubernetesSource:
             base_url=api_url.rstrip("/"),
             auth=auth,
             verify=ssl.create_default_context(cafile=str(ca_file)) if ca_file else True,
-            timeout=httpx.Timeout(10.0, read=WATCH_SECONDS + 30.0),
+            # A watch is quiet for long stretches; the server ends it after WATCH_SECONDS.
+            timeout=httpx.Timeout(LIST_SECONDS, read=WATCH_SECONDS + 30.0),
         )
         self._maps: dict[str, dict[str, _Parsed]] = {}
         self._api_error: str | None = None
@@ -163,7 +165,9 @@ class KubernetesSource:
                 failures += 1
 
     async def _list(self) -> str:
-        response = await self._client.get(self._path, params={"labelSelector": self.label_selector})
+        response = await self._client.get(
+            self._path, params={"labelSelector": self.label_selector}, timeout=LIST_SECONDS
+        )
         response.raise_for_status()
         listing = response.json()
         self._maps = {
