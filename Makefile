@@ -26,16 +26,22 @@ uv:
 		python3 -m pip install --quiet --disable-pip-version-check --target $(TOOLS)/uv uv; \
 	fi
 
+# Debian packages the tests need: redis-server (real Redis stores), chromium (the approver pages,
+# headless) and promtool from prometheus (the chart's alert rules; without its recommends, which
+# are exporters and daemons). One package-list update for whatever is missing.
 system-deps:
-	@command -v redis-server >/dev/null || { \
-		echo "installing redis-server"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
-	@command -v chromium >/dev/null || { \
-		echo "installing chromium (approver pages are tested in it, headless)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	@command -v promtool >/dev/null || { \
-		echo "installing prometheus (promtool checks the chart's alert rules)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v promtool >/dev/null || need_promtool=1; \
+	if [ -n "$$missing$$need_promtool" ]; then \
+		echo "installing$$missing$${need_promtool:+ prometheus}"; \
+		apt-get update -qq; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		if [ -n "$$missing" ]; then apt-get install -y -qq $$missing; fi; \
+		if [ -n "$$need_promtool" ]; then \
+			apt-get install -y -qq --no-install-recommends prometheus; fi; \
+	fi
 
 install: uv system-deps
 	$(UV) sync --locked --all-packages
