@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/uv/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON_PREFERENCE := only-system
 RUN := $(UV) run --frozen
-PACKAGES := $(wildcard services/*/src proto/src operator/src)
+PACKAGES := $(wildcard services/*/src operator/src)
 
 .PHONY: help uv install system-deps test lint unit conformance dev bench proto proto-check fmt k8s-tools
 
