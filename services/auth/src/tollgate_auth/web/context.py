@@ -8,7 +8,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tollgate_common.stores import Store, Window
-from tollgate_common.tenants.config import TenantConfig
 from tollgate_common.tenants.registry import TenantRegistry
 
 from tollgate_auth.clients import ClientDirectory
@@ -69,10 +68,6 @@ def oauth_error(
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-def tenant_or_none(context: WebContext, name: str) -> TenantConfig | None:
-    return context.registry.get(name)
 
 
 def metadata(context: WebContext, tenant: str) -> dict[str, Any]:
