@@ -19,7 +19,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from tollgate.v1 import common_pb2, policy_pb2, policy_pb2_grpc
@@ -29,6 +29,7 @@ from tollgate_common.errors import TollgateError, rpc_errors
 from tollgate_common.stores import Store, StoreError, Window
 from tollgate_common.tenants.registry import TenantRegistry
 
+from tollgate_auth.web.context import client_ip
 from tollgate_auth.web.pages import PAGE_HEADERS as BASE_PAGE_HEADERS
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ _FILTERS: Final = (
 VerifyKey = Callable[[str, str], Awaitable[common_pb2.Principal]]
 
 _ENV = Environment(
-    loader=ChoiceLoader([PackageLoader("tollgate_auth.approvals", "templates")]),
+    loader=PackageLoader("tollgate_auth.approvals", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 
@@ -249,7 +250,7 @@ class ApprovalPages:
         async def sign_in(tenant: str, request: Request) -> Response:
             if self._registry.get(tenant) is None:
                 return unknown(tenant)
-            ip = request.client.host if request.client else "unknown"
+            ip = client_ip(request)
             try:
                 limited = await self._store.hit(
                     [Window(f"approver-sign-in:{tenant}:{ip}", SIGN_INS_PER_IP_PER_MINUTE, 60)]
