@@ -19,7 +19,6 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from tollgate.v1 import common_pb2, policy_pb2, policy_pb2_grpc
@@ -31,6 +30,7 @@ from tollgate_common.tenants.registry import TenantRegistry
 
 from tollgate_auth.web.context import client_ip
 from tollgate_auth.web.pages import PAGE_HEADERS as BASE_PAGE_HEADERS
+from tollgate_auth.web.pages import render_page, template_environment
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +65,7 @@ _FILTERS: Final = (
 # Checks a Tollgate key presented at a tenant; returns who it belongs to or raises TollgateError.
 VerifyKey = Callable[[str, str], Awaitable[common_pb2.Principal]]
 
-_ENV = Environment(
-    loader=PackageLoader("tollgate_auth.approvals", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-)
+_ENV = template_environment("tollgate_auth.approvals")
 
 
 def _when(seconds: int) -> str:
@@ -87,8 +84,7 @@ class ApproverSession(BaseModel):
 
 
 def _page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = _ENV.get_template(template).render(**context)
-    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+    return render_page(_ENV, template, status, PAGE_HEADERS, **context)
 
 
 def _iso_seconds(text: str) -> float:

@@ -3,15 +3,22 @@ caches."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
-_ENV = Environment(
-    loader=PackageLoader("tollgate_auth.web", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-)
+
+def template_environment(package: str) -> Environment:
+    """The ``templates`` folder of ``package``, every value autoescaped."""
+    return Environment(
+        loader=PackageLoader(package, "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+
+
+_ENV = template_environment("tollgate_auth.web")
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -24,9 +31,16 @@ PAGE_HEADERS = {
 }
 
 
+def render_page(
+    env: Environment, template: str, status: int, headers: Mapping[str, str], **context: Any
+) -> HTMLResponse:
+    """The approvals pages render with their own templates and headers."""
+    html = env.get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status, headers=dict(headers))
+
+
 def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = _ENV.get_template(template).render(**context)
-    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+    return render_page(_ENV, template, status, PAGE_HEADERS, **context)
 
 
 def error_page(
