@@ -53,10 +53,6 @@ def _event(tenant: Mapping[str, Any], kind: str, reason: str, message: str) -> N
     kopf.event(body, type=kind, reason=reason, message=message)
 
 
-def _problem_text(error: TenantSpecError) -> str:
-    return "; ".join(f"{path}: {message}" if path else message for path, message in error.problems)
-
-
 def _status(
     body: Mapping[str, Any], observation: Observation, now: datetime, **extra: Any
 ) -> dict[str, Any]:
@@ -222,7 +218,7 @@ async def _reconcile(
                 [("metadata.name", f"tenant {name!r} already exists in namespace {owner!r}")],
             )
     except TenantSpecError as error:
-        problem = _problem_text(error)
+        problem = error.listed
         _event(tenant, "Warning", "InvalidSpec", problem)
         return Outcome(_status(tenant, Observation(generation, spec_problem=problem), now))
     try:

@@ -28,8 +28,11 @@ class TenantSpecError(ValueError):
     def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
         self.source = source
         self.problems = list(problems)
-        listed = "; ".join(f"{path}: {message}" if path else message for path, message in problems)
-        super().__init__(f"{source}: {listed}" if source else listed)
+        # The problems alone, for a reader who already knows the source (e.g. a status message).
+        self.listed = "; ".join(
+            f"{path}: {message}" if path else message for path, message in problems
+        )
+        super().__init__(f"{source}: {self.listed}" if source else self.listed)
 
 
 def format_location(loc: Sequence[int | str]) -> str:
