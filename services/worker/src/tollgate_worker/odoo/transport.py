@@ -139,9 +139,8 @@ class OdooTransport:
                 raise OdooUnavailable(f"Odoo at {self.base_url} cannot be reached.") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _send(
-        self, path: str, content: bytes, headers: dict[str, str], deadline: Deadline
-    ) -> httpx.Response:
+    def _admit(self, deadline: Deadline) -> float:
+        """Check the deadline and the breaker, count the request and return its timeout."""
         timeout = deadline.remaining()
         if timeout <= 0:
             raise OdooTimeout("No time was left to call Odoo before the deadline.")
@@ -155,6 +154,12 @@ class OdooTransport:
         count = _current_count.get()
         if count is not None:
             count.value += 1
+        return timeout
+
+    async def _send(
+        self, path: str, content: bytes, headers: dict[str, str], deadline: Deadline
+    ) -> httpx.Response:
+        timeout = self._admit(deadline)
         try:
             response = await self._client.post(
                 path,
@@ -176,31 +181,13 @@ class OdooTransport:
         except httpx.TransportError:
             self.breaker.record_failure()
             raise OdooUnavailable(f"Odoo at {self.base_url} cannot be reached.") from None
-        if response.status_code in _UNAVAILABLE_STATUSES:
-            self.breaker.record_failure()
-            raise OdooUnavailable(
-                f"Odoo at {self.base_url} is unavailable (HTTP {response.status_code})."
-            )
-        self.breaker.record_success()
-        return response
+        return self._settle(response)
 
     async def get(
         self, path: str, *, deadline: Deadline, cookies: Mapping[str, str]
     ) -> httpx.Response:
         """GET ``path`` (an HTTP route such as a report) with session ``cookies``; a read."""
-        timeout = deadline.remaining()
-        if timeout <= 0:
-            raise OdooTimeout("No time was left to call Odoo before the deadline.")
-        if not self.breaker.allow():
-            raise OdooUnavailable(
-                f"Odoo at {self.base_url} failed repeatedly; Tollgate stopped calling it for "
-                f"{self.breaker.retry_after():.0f} s.",
-                retry_after=max(1.0, self.breaker.retry_after()),
-            )
-        self.requests_sent += 1
-        count = _current_count.get()
-        if count is not None:
-            count.value += 1
+        timeout = self._admit(deadline)
         cookie_header = "; ".join(f"{name}={value}" for name, value in cookies.items())
         try:
             response = await self._client.get(
@@ -213,6 +200,10 @@ class OdooTransport:
         except httpx.TransportError:
             self.breaker.record_failure()
             raise OdooUnavailable(f"Odoo at {self.base_url} cannot be reached.") from None
+        return self._settle(response)
+
+    def _settle(self, response: httpx.Response) -> httpx.Response:
+        """Tell the breaker how the request went; a proxy's "Odoo is down" status is a failure."""
         if response.status_code in _UNAVAILABLE_STATUSES:
             self.breaker.record_failure()
             raise OdooUnavailable(
