@@ -22,6 +22,7 @@ from tollgate_common.tenants import (
     TenantRegistry,
     parse_tenant_resource,
 )
+from tollgate_common.testing import running_grpc_server
 from tollgate_operator import build
 from tollgate_operator.config import Settings
 from tollgate_operator.status import condition
@@ -287,30 +288,26 @@ class DescribingWorker(worker_pb2_grpc.WorkerServiceServicer):
 async def test_odoo_version_comes_from_the_worker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = grpc.aio.server()
-    worker_pb2_grpc.add_WorkerServiceServicer_to_server(DescribingWorker(), server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    try:
-        async with (
-            running_cluster() as cluster,
-            operator_on(
-                cluster,
-                tmp_path,
-                monkeypatch,
-                worker_host_template="127.0.0.1",
-                worker_port=str(port),
-            ) as api,
-        ):
-            await api.create(example("globex"))
-            await eventually(
-                lambda: api.get("Deployment", NS, build.child_name("globex")), "worker"
+    async with (
+        running_grpc_server(
+            lambda server: worker_pb2_grpc.add_WorkerServiceServicer_to_server(
+                DescribingWorker(), server
             )
-            assert await _odoo_version(api, "globex") is None  # not before the worker is up
-            await report_available(api, "globex", 1)
-            assert await eventually(lambda: _odoo_version(api, "globex"), "a version") == "19.0"
-    finally:
-        await server.stop(None)
+        ) as worker,
+        running_cluster() as cluster,
+        operator_on(
+            cluster,
+            tmp_path,
+            monkeypatch,
+            worker_host_template="127.0.0.1",
+            worker_port=str(worker.port),
+        ) as api,
+    ):
+        await api.create(example("globex"))
+        await eventually(lambda: api.get("Deployment", NS, build.child_name("globex")), "worker")
+        assert await _odoo_version(api, "globex") is None  # not before the worker is up
+        await report_available(api, "globex", 1)
+        assert await eventually(lambda: _odoo_version(api, "globex"), "a version") == "19.0"
 
 
 async def _odoo_version(api: Api, name: str) -> str | None:
@@ -344,41 +341,37 @@ async def test_delete_revokes_the_tenants_tokens_before_deregistering(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     auth = RevokingAuth()
-    server = grpc.aio.server()
-    auth_pb2_grpc.add_AuthServiceServicer_to_server(auth, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    try:
-        async with (
-            running_cluster() as cluster,
-            operator_on(
-                cluster,
-                tmp_path,
-                monkeypatch,
-                auth_address=f"127.0.0.1:{port}",
-                auth_retry_seconds="0.2",
-            ) as api,
-        ):
-            await api.create(example("acme"))
-            await eventually(lambda: tenant_config(api, "acme"), "the compiled config")
-            assert auth.calls == []
+    async with (
+        running_grpc_server(
+            lambda server: auth_pb2_grpc.add_AuthServiceServicer_to_server(auth, server)
+        ) as auth_server,
+        running_cluster() as cluster,
+        operator_on(
+            cluster,
+            tmp_path,
+            monkeypatch,
+            auth_address=auth_server.address,
+            auth_retry_seconds="0.2",
+        ) as api,
+    ):
+        await api.create(example("acme"))
+        await eventually(lambda: tenant_config(api, "acme"), "the compiled config")
+        assert auth.calls == []
 
-            await api.delete("OdooTenant", NS, "acme")
-            await eventually(lambda: _called(auth, 2), "a retried revocation")
-            # auth is down: the finalizer holds, the tenant stays registered and served.
-            tenant = await api.get("OdooTenant", NS, "acme")
-            assert tenant is not None
-            assert tenant["metadata"].get("deletionTimestamp")
-            assert await tenant_config(api, "acme") is not None
-            assert await api.get("Deployment", NS, build.child_name("acme")) is not None
+        await api.delete("OdooTenant", NS, "acme")
+        await eventually(lambda: _called(auth, 2), "a retried revocation")
+        # auth is down: the finalizer holds, the tenant stays registered and served.
+        tenant = await api.get("OdooTenant", NS, "acme")
+        assert tenant is not None
+        assert tenant["metadata"].get("deletionTimestamp")
+        assert await tenant_config(api, "acme") is not None
+        assert await api.get("Deployment", NS, build.child_name("acme")) is not None
 
-            auth.up = True
-            await eventually(lambda: _gone(api, "OdooTenant", "acme"), "the tenant removed")
-            assert await tenant_config(api, "acme") is None
-            assert auth.calls[-1] == ("acme", True)
-            assert {tenant for tenant, _ in auth.calls} == {"acme"}
-    finally:
-        await server.stop(None)
+        auth.up = True
+        await eventually(lambda: _gone(api, "OdooTenant", "acme"), "the tenant removed")
+        assert await tenant_config(api, "acme") is None
+        assert auth.calls[-1] == ("acme", True)
+        assert {tenant for tenant, _ in auth.calls} == {"acme"}
 
 
 async def _called(auth: RevokingAuth, times: int) -> bool:
