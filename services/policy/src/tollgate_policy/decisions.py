@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from functools import partial
 from typing import Final
 
 from tollgate.v1 import common_pb2, policy_pb2
@@ -177,18 +178,16 @@ class Decider:
         verdict: Verdict,
         response: policy_pb2.AuthorizeResponse,
     ) -> None:
-        lookup = self._record_names
         names = (
-            (
-                lambda: lookup.lookup(
-                    config,
-                    self.policy_of(config),
-                    request.principal,
-                    request.call,
-                    request.client_ip,
-                )
+            partial(
+                self._record_names.lookup,
+                config,
+                self.policy_of(config),
+                request.principal,
+                request.call,
+                request.client_ip,
             )
-            if lookup is not None
+            if self._record_names is not None
             else None
         )
         approval, state = await self.approvals.for_call(
