@@ -29,11 +29,6 @@ class OdooVersion:
         """The JSON-2 API (``/json/2/<model>/<method>``) exists from Odoo 19 on."""
         return self.major >= 19
 
-    @property
-    def has_formatted_read_group(self) -> bool:
-        """Odoo 19 replaced the public ``read_group`` with ``formatted_read_group``."""
-        return self.major >= 19
-
     def version_payload(self) -> dict[str, Any]:
         """The dict ``common.version()`` and ``/web/webclient/version_info`` return."""
         return {

@@ -8,7 +8,7 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .registry import ApiKey, Registry
+    from .registry import Registry
 
 _ITERATIONS = 1_000  # a simulator: enough to never store secrets in clear, cheap enough for tests
 
@@ -79,7 +79,3 @@ def api_key_user(registry: Registry, key: str, scope: str = "rpc") -> int | None
             registry.verified_keys[(digest, scope)] = api_key.user_id
             return api_key.user_id
     return None
-
-
-def api_keys_of(registry: Registry, uid: int) -> list[ApiKey]:
-    return [key for key in registry.api_keys if key.user_id == uid]

@@ -237,12 +237,6 @@ def _comodel_order(model: Model, comodel: str) -> list[int]:
     return _ordered(target, source_for(target), rows, target._order)
 
 
-def _source(model: Model) -> Any:
-    from .search import source_for
-
-    return source_for(model)
-
-
 def _group_value(model: Model, gb: GroupBy, value: Any, *, formatted: bool) -> Any:
     if value is False:
         return False

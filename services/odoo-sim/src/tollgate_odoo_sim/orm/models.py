@@ -60,11 +60,6 @@ class Model:
     # -- declaration helpers ---------------------------------------------------------------------
 
     @classmethod
-    def _declared_fields(cls) -> dict[str, Field]:
-        """Fields declared on this very class (not its bases)."""
-        return {name: value for name, value in vars(cls).items() if isinstance(value, Field)}
-
-    @classmethod
     def _inherits_list(cls) -> list[str]:
         inherit = cls.__dict__.get("_inherit", ())
         if isinstance(inherit, str):

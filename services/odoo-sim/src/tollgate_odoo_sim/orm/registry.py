@@ -239,12 +239,6 @@ class Registry:
     def xmlid_to_res(self, xmlid: str) -> tuple[str, int] | None:
         return self.xmlids.get(xmlid)
 
-    def xmlid_of(self, model: str, res_id: int) -> str | None:
-        for xmlid, (xmodel, xid) in self.xmlids.items():
-            if xmodel == model and xid == res_id:
-                return xmlid
-        return None
-
     def load_records(self, model: str, xmlid: str | None, values: dict[str, Any]) -> int:
         """Create (or update, when *xmlid* is known) a record as superuser; return its id."""
         env = self.env(SUPERUSER_ID, {"active_test": False, "tracking_disable": True}, su=True)
