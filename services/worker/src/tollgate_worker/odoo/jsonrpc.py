@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from tollgate_worker.deadline import Deadline
-from tollgate_worker.odoo.errors import OdooError, OdooProtocolError, error_from_odoo
-from tollgate_worker.odoo.protocol import (
-    OdooProtocol,
-    OdooUser,
-    ProtocolName,
-    execute_kw_arguments,
-)
+from tollgate_worker.odoo.errors import OdooError, error_from_odoo
+from tollgate_worker.odoo.protocol import ExecuteKwProtocol, ProtocolName
 from tollgate_worker.odoo.transport import OdooTransport
 
 JSONRPC_PATH: Final = "/jsonrpc"
@@ -70,7 +65,7 @@ async def call_json_route(
     return payload.get("result")
 
 
-class JsonRpcProtocol(OdooProtocol):
+class JsonRpcProtocol(ExecuteKwProtocol):
     name: ClassVar[ProtocolName] = "jsonrpc"
 
     def __init__(self, transport: OdooTransport, database: str) -> None:
@@ -94,38 +89,3 @@ class JsonRpcProtocol(OdooProtocol):
             request_id=next(self._ids),
             idempotent=idempotent,
         )
-
-    async def authenticate(self, login: str, api_key: str, *, deadline: Deadline) -> int:
-        uid = await self._call(
-            "common", "authenticate", [self._database, login, api_key, {}], deadline=deadline
-        )
-        if isinstance(uid, bool) or not isinstance(uid, int):
-            raise error_from_odoo("odoo.exceptions.AccessDenied", "")
-        return uid
-
-    async def execute(
-        self,
-        user: OdooUser,
-        model: str,
-        method: str,
-        *,
-        ids: Sequence[int] | None = None,
-        kwargs: Mapping[str, Any] | None = None,
-        context: Mapping[str, Any] | None = None,
-        deadline: Deadline,
-        idempotent: bool = False,
-    ) -> Any:
-        args, call_kwargs = execute_kw_arguments(ids, kwargs, context)
-        return await self._call(
-            "object",
-            "execute_kw",
-            [self._database, user.uid, user.api_key, model, method, args, call_kwargs],
-            deadline=deadline,
-            idempotent=idempotent,
-        )
-
-    async def server_version(self, *, deadline: Deadline) -> dict[str, Any]:
-        version = await self._call("common", "version", [], deadline=deadline)
-        if not isinstance(version, dict):
-            raise OdooProtocolError("Odoo's common.version() did not describe the server.")
-        return version

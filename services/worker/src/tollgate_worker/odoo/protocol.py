@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from tollgate_worker.deadline import Deadline
+from tollgate_worker.odoo.errors import OdooProtocolError, error_from_odoo
 from tollgate_worker.odoo.transport import OdooTransport
 
 ProtocolName = Literal["jsonrpc", "json2", "xmlrpc"]
@@ -62,11 +63,57 @@ class OdooProtocol(ABC):
         """Odoo's ``common.version()``: ``server_version``, ``server_version_info``, ..."""
 
 
-def execute_kw_arguments(
-    ids: Sequence[int] | None, kwargs: Mapping[str, Any] | None, context: Mapping[str, Any] | None
-) -> tuple[list[Any], dict[str, Any]]:
-    """``execute_kw``'s positional and keyword arguments (the RPC protocols share this shape)."""
-    call_kwargs = dict(kwargs or {})
-    if context:
-        call_kwargs["context"] = dict(context)
-    return ([list(ids)] if ids is not None else []), call_kwargs
+class ExecuteKwProtocol(OdooProtocol):
+    """The RPC protocols (JSON-RPC, XML-RPC): ``common`` and ``object`` services, positional args.
+
+    Subclasses only encode a call and decode its answer (`_call`); the Odoo methods are shared."""
+
+    @abstractmethod
+    async def _call(
+        self,
+        service: str,
+        method: str,
+        args: list[Any],
+        *,
+        deadline: Deadline,
+        idempotent: bool = True,
+    ) -> Any:
+        """Call ``service.method(*args)`` and return its result; raise the typed error."""
+
+    async def authenticate(self, login: str, api_key: str, *, deadline: Deadline) -> int:
+        uid = await self._call(
+            "common", "authenticate", [self._database, login, api_key, {}], deadline=deadline
+        )
+        if isinstance(uid, bool) or not isinstance(uid, int):
+            raise error_from_odoo("odoo.exceptions.AccessDenied", "")
+        return uid
+
+    async def execute(
+        self,
+        user: OdooUser,
+        model: str,
+        method: str,
+        *,
+        ids: Sequence[int] | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+        deadline: Deadline,
+        idempotent: bool = False,
+    ) -> Any:
+        call_kwargs = dict(kwargs or {})
+        if context:
+            call_kwargs["context"] = dict(context)
+        args = [list(ids)] if ids is not None else []
+        return await self._call(
+            "object",
+            "execute_kw",
+            [self._database, user.uid, user.api_key, model, method, args, call_kwargs],
+            deadline=deadline,
+            idempotent=idempotent,
+        )
+
+    async def server_version(self, *, deadline: Deadline) -> dict[str, Any]:
+        version = await self._call("common", "version", [], deadline=deadline)
+        if not isinstance(version, dict):
+            raise OdooProtocolError("Odoo's common.version() did not describe the server.")
+        return version

@@ -8,18 +8,12 @@ names the exception. Only that last line is read.
 from __future__ import annotations
 
 import xmlrpc.client
-from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final
 from xml.parsers.expat import ExpatError
 
 from tollgate_worker.deadline import Deadline
-from tollgate_worker.odoo.errors import OdooError, OdooProtocolError, error_from_odoo
-from tollgate_worker.odoo.protocol import (
-    OdooProtocol,
-    OdooUser,
-    ProtocolName,
-    execute_kw_arguments,
-)
+from tollgate_worker.odoo.errors import OdooError, error_from_odoo
+from tollgate_worker.odoo.protocol import ExecuteKwProtocol, ProtocolName
 
 FAULT_APPLICATION_ERROR: Final = 1
 FAULT_WARNING: Final = 2
@@ -51,19 +45,19 @@ def error_from_fault(fault: xmlrpc.client.Fault) -> OdooError:
     return _last_line_error(text)
 
 
-class XmlRpcProtocol(OdooProtocol):
+class XmlRpcProtocol(ExecuteKwProtocol):
     name: ClassVar[ProtocolName] = "xmlrpc"
 
     async def _call(
         self,
         service: str,
         method: str,
-        params: tuple[Any, ...],
+        args: list[Any],
         *,
         deadline: Deadline,
         idempotent: bool = True,
     ) -> Any:
-        body = xmlrpc.client.dumps(params, methodname=method, allow_none=True).encode()
+        body = xmlrpc.client.dumps(tuple(args), methodname=method, allow_none=True).encode()
         response = await self._transport.post(
             f"/xmlrpc/2/{service}",
             body,
@@ -80,35 +74,3 @@ class XmlRpcProtocol(OdooProtocol):
         except (ExpatError, ValueError, xmlrpc.client.ResponseError):
             raise self._transport.unexpected(response, "an XML-RPC call") from None
         return result
-
-    async def authenticate(self, login: str, api_key: str, *, deadline: Deadline) -> int:
-        uid = await self._call(
-            "common", "authenticate", (self._database, login, api_key, {}), deadline=deadline
-        )
-        if isinstance(uid, bool) or not isinstance(uid, int):
-            raise error_from_odoo("odoo.exceptions.AccessDenied", "")
-        return uid
-
-    async def execute(
-        self,
-        user: OdooUser,
-        model: str,
-        method: str,
-        *,
-        ids: Sequence[int] | None = None,
-        kwargs: Mapping[str, Any] | None = None,
-        context: Mapping[str, Any] | None = None,
-        deadline: Deadline,
-        idempotent: bool = False,
-    ) -> Any:
-        args, call_kwargs = execute_kw_arguments(ids, kwargs, context)
-        params = (self._database, user.uid, user.api_key, model, method, args, call_kwargs)
-        return await self._call(
-            "object", "execute_kw", params, deadline=deadline, idempotent=idempotent
-        )
-
-    async def server_version(self, *, deadline: Deadline) -> dict[str, Any]:
-        version = await self._call("common", "version", (), deadline=deadline)
-        if not isinstance(version, dict):
-            raise OdooProtocolError("Odoo's common.version() did not describe the server.")
-        return version
