@@ -53,7 +53,3 @@ async def apply(client: KubeClient, desired: Mapping[str, Any]) -> tuple[Outcome
         return "unchanged", live
     patched = await client.merge_patch(desired["kind"], meta["namespace"], meta["name"], desired)
     return "updated", patched
-
-
-async def remove(client: KubeClient, kind: str, namespace: str, name: str) -> bool:
-    return await client.delete(kind, namespace, name)

@@ -44,8 +44,10 @@ class OperatorContext:
             int(meta.get("generation") or 0),
         )
 
-    def forget(self, kind: str, namespace: str, name: str) -> None:
+    async def delete(self, kind: str, namespace: str, name: str) -> bool:
+        """Delete a child and forget its last write; False when it was already gone."""
         self.written.pop((kind, namespace, name), None)
+        return await self.client.delete(kind, namespace, name)
 
     def is_own_write(self, obj: Mapping[str, Any]) -> bool:
         """The object is exactly as the operator last wrote or checked it."""

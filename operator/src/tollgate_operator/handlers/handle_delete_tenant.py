@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from tollgate_operator import build
-from tollgate_operator.apply import remove
 from tollgate_operator.context import OperatorContext
 from tollgate_operator.handlers.handle_reconcile_tenant import (
     register_config,
@@ -47,9 +46,9 @@ async def on_tenant_deleted(
             await register_config(ctx, name, namespace, None, config_map)
             logger.info("deregistered the tenant from the services")
         for kind, suffix in CHILDREN:
-            ctx.forget(kind, namespace, build.child_name(name, suffix))
-            if await remove(ctx.client, kind, namespace, build.child_name(name, suffix)):
-                logger.info(f"deleted {kind} {build.child_name(name, suffix)}")
+            child = build.child_name(name, suffix)
+            if await ctx.delete(kind, namespace, child):
+                logger.info(f"deleted {kind} {child}")
     ctx.locks.pop((namespace, name), None)
 
 

@@ -23,7 +23,7 @@ from tollgate_common.tenants import (
 )
 
 from tollgate_operator import build
-from tollgate_operator.apply import apply, is_subset, remove
+from tollgate_operator.apply import apply, is_subset
 from tollgate_operator.context import OperatorContext
 from tollgate_operator.keys import ROTATE_REQUEST_ANNOTATION, KeyRing, plan_ring, read_ring
 from tollgate_operator.kube import ApiError
@@ -137,8 +137,7 @@ async def _apply_children(
     if pdb is not None:
         desired.append(pdb)
     else:
-        ctx.forget("PodDisruptionBudget", namespace, build.child_name(name))
-        if await remove(ctx.client, "PodDisruptionBudget", namespace, build.child_name(name)):
+        if await ctx.delete("PodDisruptionBudget", namespace, build.child_name(name)):
             logger.info("removed the worker PodDisruptionBudget (one replica)")
     deployment: dict[str, Any] = {}
     for obj in desired:
