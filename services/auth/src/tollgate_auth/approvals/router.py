@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from tollgate.v1 import common_pb2, policy_pb2, policy_pb2_grpc
 from tollgate_common.access_tokens import email_allowed
 from tollgate_common.audit_export import AUDIT_COLUMNS, audit_csv
-from tollgate_common.errors import TollgateError, rpc_errors
+from tollgate_common.errors import ErrorCode, TollgateError, rpc_errors
 from tollgate_common.stores import Store, StoreError, Window
 from tollgate_common.tenants.registry import TenantRegistry
 
@@ -312,7 +312,7 @@ class ApprovalPages:
             except TollgateError as error:
                 return _page(
                     "approvals_base.html",
-                    404 if error.code.value == "NOT_FOUND" else 503,
+                    404 if error.code is ErrorCode.NOT_FOUND else 503,
                     title="Request",
                     **self._context(tenant, session, problem=error.message),
                 )
