@@ -89,8 +89,10 @@ def cimd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cimd
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
+    # A server that fails to start ends its thread: stop waiting then instead of hanging.
+    while not server.started and thread.is_alive():
         time.sleep(0.02)
+    assert server.started, "the CIMD document server did not start"
     try:
         yield cimd, cert
     finally:
