@@ -106,11 +106,11 @@ async def register_config(
     except ApiError as error:
         if error.status != 404 or config is None:
             raise
+        # The shared map was deleted under us: recreate it, then register.
         await apply(ctx.client, build.build_config_map(settings))
         await ctx.client.merge_patch(
             "ConfigMap", settings.release_namespace, settings.tenants_config_map, patch
         )
-        return
 
 
 async def _apply_children(
