@@ -30,6 +30,7 @@ from typing import Any
 
 import aiohttp
 from tollgate_operator import build
+from tollgate_operator.status import condition
 from tollgate_operator.testing import Api, StampingEmulator, running_cluster, write_kubeconfig
 
 NAMESPACE = "bench"
@@ -86,8 +87,8 @@ def ready_count(cluster: StampingEmulator) -> int:
     for (resource, _, _), obj in list(cluster.objects.items()):
         if resource.plural != "odootenants" or obj.deleted:
             continue
-        conditions = (obj.raw.get("status") or {}).get("conditions") or []
-        count += any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+        ready = condition((obj.raw.get("status") or {}).get("conditions") or [], "Ready")
+        count += ready is not None and ready.get("status") == "True"
     return count
 
 
