@@ -21,6 +21,7 @@ from .orm.credentials import api_key_user, check_password
 from .orm.environment import SUPERUSER_ID
 from .orm.models import Model
 from .orm.registry import Registry
+from .protocols.errors import HTTPError
 from .versions import OdooVersion
 
 #: methods that exist only in some versions (name -> predicate on the major version).
@@ -55,23 +56,6 @@ _NOT_METHODS = frozenset(
         "env",
     }
 )
-
-
-class JsonRpcHTTPError(Exception):
-    """An HTTP error as JSON-2 answers it (werkzeug ``NotFound``/``UnprocessableEntity``)."""
-
-    def __init__(self, status: HTTPStatus, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-
-
-def _http_error(status: HTTPStatus, description: str) -> Exception:
-    try:
-        from .protocols.errors import HTTPError
-    except ImportError:  # pragma: no cover - the protocol layer is always installed
-        return JsonRpcHTTPError(status, description)
-    return HTTPError(status, description)
 
 
 P = ParamSpec("P")
@@ -294,20 +278,20 @@ class OdooService:
             or model not in env.registry.models
             or env.registry.models[model]._abstract
         ):
-            raise _http_error(HTTPStatus.NOT_FOUND, f"the model {model!r} does not exist")
+            raise HTTPError(HTTPStatus.NOT_FOUND, f"the model {model!r} does not exist")
         params = dict(params or {})
         ids = params.pop("ids", ())
         context = params.pop("context", {})
         if not isinstance(context, Mapping):
-            raise _http_error(HTTPStatus.UNPROCESSABLE_ENTITY, "context must be an object")
+            raise HTTPError(HTTPStatus.UNPROCESSABLE_ENTITY, "context must be an object")
         records = env[model].with_context(dict(context))
         try:
             func = self._public_method(records, method)
         except AttributeError as exc:
-            raise _http_error(HTTPStatus.NOT_FOUND, str(exc.args[0])) from exc
+            raise HTTPError(HTTPStatus.NOT_FOUND, str(exc.args[0])) from exc
         kind = self._api_kind(type(records), method)
         if kind in (api.API_MODEL, api.API_MODEL_CREATE) and ids:
-            raise _http_error(
+            raise HTTPError(
                 HTTPStatus.UNPROCESSABLE_ENTITY, f"cannot call {model}.{method} with ids"
             )
         recs = records.browse(_ids_arg(ids))
@@ -315,7 +299,7 @@ class OdooService:
         try:
             inspect.signature(target).bind(recs, **params)
         except TypeError as exc:
-            raise _http_error(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc.args[0])) from exc
+            raise HTTPError(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc.args[0])) from exc
         with env.registry.transaction():
             result = func(recs, **params)
         return serialize(result)
