@@ -145,8 +145,6 @@ INSTRUMENTS: Final = (
 
 # Closed vocabularies of the label values the code produces (documented in docs/telemetry.md).
 TOOL_OUTCOMES: Final = ("success", "denied", "approval_required", "error")
-VERIFICATION_RESULTS: Final = ("ok", "refused", "error")
-VERIFICATION_SOURCES: Final = ("cache", "local", "auth")
 BREAKER_VALUES: Final = {"closed": 0, "half_open": 1, "open": 2}
 
 
