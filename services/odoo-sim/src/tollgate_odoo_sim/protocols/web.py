@@ -83,8 +83,8 @@ async def _call_kw(
     method: str,
     args: list[Any],
     kwargs: dict[str, Any],
-    path: str | None = None,
 ) -> Any:
+    # The /call_kw/<path> tail is only for humans reading logs; json_route drops it.
     session = _session(request, runtime)
     return await runtime.call(
         runtime.service.execute_kw, session.db, session.uid, model, method, args, kwargs
