@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import ssl
-from collections.abc import AsyncIterator, Generator, Mapping
+from collections.abc import AsyncIterator, Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from tollgate_common.tenants.config import TenantConfig
 from tollgate_common.tenants.registry import (
     CompileOptions,
     TenantSnapshot,
+    collect_snapshot,
     parse_tenant_documents,
 )
 from tollgate_common.tenants.resource import TenantSpecError
@@ -117,26 +118,13 @@ class KubernetesSource:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="tenant-configmap-watch")
         await self._first_list.wait()
-        tenants: dict[str, TenantConfig] = {}
-        errors: dict[str, str] = {}
-        origins: dict[str, str] = {}
+        parsed: list[tuple[str, Sequence[TenantConfig], str | None]] = []
         if self._api_error is not None:
-            errors[f"configmaps in {self.namespace}"] = self._api_error
+            parsed.append((f"configmaps in {self.namespace}", [], self._api_error))
         for map_name in sorted(self._maps):
             for key, (configs, error) in sorted(self._maps[map_name].items()):
-                origin = f"{map_name}/{key}"
-                if error is not None:
-                    errors[origin] = error
-                for config in configs:
-                    if config.name in tenants:
-                        errors[origin] = (
-                            f"{origin}: tenant {config.name!r} is already defined in "
-                            f"{origins[config.name]}"
-                        )
-                        continue
-                    tenants[config.name] = config
-                    origins[config.name] = origin
-        return TenantSnapshot(tenants, errors, origins)
+                parsed.append((f"{map_name}/{key}", configs, error))
+        return collect_snapshot(parsed)
 
     async def aclose(self) -> None:
         task, self._task = self._task, None

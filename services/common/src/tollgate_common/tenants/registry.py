@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -121,6 +121,28 @@ def _compile(
     )
 
 
+def collect_snapshot(
+    parsed: Iterable[tuple[str, Sequence[TenantConfig], str | None]],
+) -> TenantSnapshot:
+    """One snapshot from each origin's (name, configs, problem), in order: a tenant defined again
+    in a later origin is that origin's problem, and the first definition stays."""
+    tenants: dict[str, TenantConfig] = {}
+    errors: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    for origin, configs, error in parsed:
+        if error is not None:
+            errors[origin] = error
+        for config in configs:
+            if config.name in tenants:
+                errors[origin] = (
+                    f"{origin}: tenant {config.name!r} is already defined in {origins[config.name]}"
+                )
+                continue
+            tenants[config.name] = config
+            origins[config.name] = origin
+    return TenantSnapshot(tenants, errors, origins)
+
+
 @dataclass
 class _CachedFile:
     stamp: tuple[int, int]
@@ -174,22 +196,9 @@ class DirectorySource:
                 cached if cached is not None and cached.stamp == stamp else self._read(path, stamp)
             )
         self._cache = seen
-        tenants: dict[str, TenantConfig] = {}
-        errors: dict[str, str] = {}
-        origins: dict[str, str] = {}
-        for path, cached in seen.items():
-            if cached.error is not None:
-                errors[path.name] = cached.error
-            for config in cached.configs:
-                if config.name in tenants:
-                    errors[path.name] = (
-                        f"{path.name}: tenant {config.name!r} is already defined in "
-                        f"{origins[config.name]}"
-                    )
-                    continue
-                tenants[config.name] = config
-                origins[config.name] = path.name
-        return TenantSnapshot(tenants, errors, origins)
+        return collect_snapshot(
+            (path.name, cached.configs, cached.error) for path, cached in seen.items()
+        )
 
     async def snapshot(self) -> TenantSnapshot:
         return self.scan()
