@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 from tollgate_cli.stack_file import TenantEndpoint
-from tollgate_cli.testing import running_dev_stack
+from tollgate_cli.testing import mcp_headers, mcp_request, odoo_sign_in, running_dev_stack
 
 TENANT = "bench"
 # Its own tenant: the examples' rate limits would stop a benchmark after a minute's worth of calls.
@@ -56,27 +56,14 @@ Call = Callable[[httpx.AsyncClient], Awaitable[None]]
 
 
 def gateway_call(tenant: TenantEndpoint) -> Call:
-    body = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "tools/call",
-        "params": {
+    body = mcp_request(
+        "tools/call",
+        {
             "name": "search_records",
             "arguments": {"model": MODEL, "domain": DOMAIN, "fields": FIELDS, "limit": LIMIT},
-            "_meta": {
-                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "1"},
-                "io.modelcontextprotocol/clientCapabilities": {},
-            },
         },
-    }
-    headers = {
-        "Authorization": f"Bearer {tenant.api_key}",
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": "2026-07-28",
-        "Mcp-Method": "tools/call",
-        "Mcp-Name": "search_records",
-    }
+    )
+    headers = mcp_headers(tenant, "tools/call", "search_records")
 
     async def call(client: httpx.AsyncClient) -> None:
         response = await client.post(tenant.mcp_url, json=body, headers=headers)
@@ -88,24 +75,9 @@ def gateway_call(tenant: TenantEndpoint) -> Call:
 
 
 async def direct_call(tenant: TenantEndpoint, database: str) -> Call:
-    from tollgate_odoo_sim.addons.demo import DEMO_USERS
-
-    api_key = next(u.api_key for u in DEMO_USERS if u.login == tenant.odoo_login)
     url = f"{tenant.odoo_url}/jsonrpc"
     async with httpx.AsyncClient() as client:
-        login = await client.post(
-            url,
-            json={
-                "jsonrpc": "2.0",
-                "method": "call",
-                "params": {
-                    "service": "common",
-                    "method": "authenticate",
-                    "args": [database, tenant.odoo_login, api_key, {}],
-                },
-            },
-        )
-    uid = login.json()["result"]
+        uid, api_key = await odoo_sign_in(client, tenant, database)
     body = {
         "jsonrpc": "2.0",
         "method": "call",

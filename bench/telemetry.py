@@ -29,11 +29,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 from tollgate_cli.stack_file import TenantEndpoint
-from tollgate_cli.testing import DevStack, running_dev_stack
+from tollgate_cli.testing import DevStack, mcp_headers, mcp_request, running_dev_stack
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.observability.otlp_receiver import otlp_receiver
@@ -56,11 +55,9 @@ CALLS = 100
 WARMUP = 40
 TICKS = os.sysconf("SC_CLK_TCK")
 
-BODY: dict[str, Any] = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "tools/call",
-    "params": {
+BODY = mcp_request(
+    "tools/call",
+    {
         "name": "search_records",
         "arguments": {
             "model": "res.partner",
@@ -68,13 +65,8 @@ BODY: dict[str, Any] = {
             "fields": ["name", "email", "city"],
             "limit": 10,
         },
-        "_meta": {
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "1"},
-            "io.modelcontextprotocol/clientCapabilities": {},
-        },
     },
-}
+)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -93,13 +85,7 @@ def cpu_by_group(stack: DevStack) -> dict[str, float]:
 
 
 async def run_calls(tenant: TenantEndpoint, count: int) -> float:
-    headers = {
-        "Authorization": f"Bearer {tenant.api_key}",
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": "2026-07-28",
-        "Mcp-Method": "tools/call",
-        "Mcp-Name": "search_records",
-    }
+    headers = mcp_headers(tenant, "tools/call", "search_records")
     started = time.perf_counter()
     async with httpx.AsyncClient(timeout=60) as client:
         for _ in range(count):

@@ -34,7 +34,13 @@ from typing import Any
 
 import httpx
 from tollgate_cli.stack_file import TenantEndpoint
-from tollgate_cli.testing import DevStack, running_dev_stack
+from tollgate_cli.testing import (
+    DevStack,
+    mcp_headers,
+    mcp_request,
+    odoo_sign_in,
+    running_dev_stack,
+)
 
 TENANT = "bench"
 TENANT_YAML = """
@@ -165,16 +171,6 @@ def scenarios(major: int) -> list[Scenario]:
 Call = Callable[[httpx.AsyncClient], Awaitable[tuple[int, int]]]
 
 
-def _mcp_headers(tenant: TenantEndpoint, tool: str) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {tenant.api_key}",
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": "2026-07-28",
-        "Mcp-Method": "tools/call",
-        "Mcp-Name": tool,
-    }
-
-
 def _rpc_result(response: httpx.Response) -> dict[str, Any]:
     text = response.text
     if response.headers.get("content-type", "").startswith("text/event-stream"):
@@ -187,19 +183,9 @@ def _rpc_result(response: httpx.Response) -> dict[str, Any]:
     return result
 
 
-def mcp_request(method: str, params: dict[str, Any]) -> dict[str, Any]:
-    """A stateless (2026-07-28) MCP request: the client's envelope rides in ``_meta``."""
-    meta = {
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "1"},
-        "io.modelcontextprotocol/clientCapabilities": {},
-    }
-    return {"jsonrpc": "2.0", "id": 1, "method": method, "params": {**params, "_meta": meta}}
-
-
 def gateway_call(tenant: TenantEndpoint, tool: str, arguments: dict[str, Any]) -> Call:
     body = mcp_request("tools/call", {"name": tool, "arguments": arguments})
-    headers = _mcp_headers(tenant, tool)
+    headers = mcp_headers(tenant, "tools/call", tool)
 
     async def call(client: httpx.AsyncClient) -> tuple[int, int]:
         response = await client.post(tenant.mcp_url, json=body, headers=headers)
@@ -214,24 +200,9 @@ def gateway_call(tenant: TenantEndpoint, tool: str, arguments: dict[str, Any]) -
 
 
 async def direct_call(tenant: TenantEndpoint, scenario: Scenario) -> Call:
-    from tollgate_odoo_sim.addons.demo import DEMO_USERS
-
-    api_key = next(u.api_key for u in DEMO_USERS if u.login == tenant.odoo_login)
     url = f"{tenant.odoo_url}/jsonrpc"
     async with httpx.AsyncClient() as client:
-        login = await client.post(
-            url,
-            json={
-                "jsonrpc": "2.0",
-                "method": "call",
-                "params": {
-                    "service": "common",
-                    "method": "authenticate",
-                    "args": ["odoo", tenant.odoo_login, api_key, {}],
-                },
-            },
-        )
-        uid = login.json()["result"]
+        uid, api_key = await odoo_sign_in(client, tenant, "odoo")
         model, method, args, kwargs = scenario.direct
         if "fields" in kwargs:
             # Like the worker, read the currency field only where the model has one.
@@ -322,7 +293,7 @@ async def ensure_leads(tenant: TenantEndpoint) -> int:
             "tools/call", {"name": "count_records", "arguments": {"model": "crm.lead"}}
         )
         response = await client.post(
-            tenant.mcp_url, json=body, headers=_mcp_headers(tenant, "count_records")
+            tenant.mcp_url, json=body, headers=mcp_headers(tenant, "tools/call", "count_records")
         )
         have = int(_rpc_result(response)["structuredContent"]["count"])
         missing = max(0, LEADS_WANTED - have)
@@ -399,8 +370,7 @@ async def run(stack: DevStack, version: str) -> None:
     )
     async with httpx.AsyncClient() as client:
         body = mcp_request("tools/list", {})
-        headers = {**_mcp_headers(tenant, ""), "Mcp-Method": "tools/list"}
-        del headers["Mcp-Name"]
+        headers = mcp_headers(tenant, "tools/list")
         response = await client.post(tenant.mcp_url, json=body, headers=headers)
         tools = _rpc_result(response)
         listed = json.dumps(tools, separators=(",", ":"))
