@@ -38,6 +38,8 @@ AuthAddress = Annotated[
 Tenant = Annotated[str, typer.Option(help="The tenant the key belongs to.")]
 KeyId = Annotated[str, typer.Argument(help="The key's id (see `tollgate keys list`).")]
 
+DEFAULT_ADDRESS = "127.0.0.1:50051"
+
 
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"tollgate keys: {message}", err=True)
@@ -121,7 +123,7 @@ def create(
     expires: Annotated[
         str | None, typer.Option(help="Expiry: a duration (30d, 12h, 2w) or an ISO date.")
     ] = None,
-    auth_address: AuthAddress = "127.0.0.1:50051",
+    auth_address: AuthAddress = DEFAULT_ADDRESS,
 ) -> None:
     """Create a key; it is printed once."""
     try:
@@ -142,7 +144,7 @@ def create(
 
 
 @keys_app.command(name="list")
-def list_keys(tenant: Tenant, auth_address: AuthAddress = "127.0.0.1:50051") -> None:
+def list_keys(tenant: Tenant, auth_address: AuthAddress = DEFAULT_ADDRESS) -> None:
     """List a tenant's keys (never the keys themselves)."""
     request = auth_pb2.ListApiKeysRequest(tenant=tenant)
     answer = _run(auth_address, lambda stub: stub.ListApiKeys(request, timeout=10))
@@ -153,14 +155,14 @@ def list_keys(tenant: Tenant, auth_address: AuthAddress = "127.0.0.1:50051") -> 
 
 
 @keys_app.command()
-def rotate(tenant: Tenant, key_id: KeyId, auth_address: AuthAddress = "127.0.0.1:50051") -> None:
+def rotate(tenant: Tenant, key_id: KeyId, auth_address: AuthAddress = DEFAULT_ADDRESS) -> None:
     """Replace a key's secret; the old one stops working at once."""
     request = auth_pb2.RotateApiKeyRequest(tenant=tenant, key_id=key_id)
     _show_new_key(_run(auth_address, lambda stub: stub.RotateApiKey(request, timeout=10)))
 
 
 @keys_app.command()
-def revoke(tenant: Tenant, key_id: KeyId, auth_address: AuthAddress = "127.0.0.1:50051") -> None:
+def revoke(tenant: Tenant, key_id: KeyId, auth_address: AuthAddress = DEFAULT_ADDRESS) -> None:
     """Revoke a key; every replica refuses it within seconds."""
     request = auth_pb2.RevokeApiKeyRequest(tenant=tenant, key_id=key_id)
     _run(auth_address, lambda stub: stub.RevokeApiKey(request, timeout=10))
@@ -171,7 +173,7 @@ def revoke(tenant: Tenant, key_id: KeyId, auth_address: AuthAddress = "127.0.0.1
 def revoke_person(
     tenant: Tenant,
     email: Annotated[str, typer.Option(help="The person's email (their OAuth subject).")],
-    auth_address: AuthAddress = "127.0.0.1:50051",
+    auth_address: AuthAddress = DEFAULT_ADDRESS,
 ) -> None:
     """Revoke every OAuth connection and token a person holds at a tenant."""
     request = auth_pb2.RevokeSubjectRequest(tenant=tenant, subject=email)
