@@ -24,12 +24,11 @@ from collections.abc import Awaitable, Callable
 
 import grpc
 from tollgate.v1 import common_pb2, policy_pb2, policy_pb2_grpc
-from tollgate_common.grpc_server import GrpcServer
 from tollgate_common.stores import RedisStore
 from tollgate_common.tenants.config import compile_tenant
 from tollgate_common.tenants.registry import StaticSource, TenantRegistry
 from tollgate_common.tenants.resource import parse_tenant_spec
-from tollgate_common.testing import redis_server
+from tollgate_common.testing import redis_server, running_grpc_server
 from tollgate_policy.audit import AuditTrail
 from tollgate_policy.decisions import Decider
 from tollgate_policy.rates import limits_for
@@ -157,14 +156,15 @@ async def main() -> None:
         rate = await concurrent(decide, CONCURRENT_CALLS)
         print(f"{'decision (in process), 32 callers':<34} {rate:9.0f} decisions/s")
 
-        server = GrpcServer(
-            lambda s: policy_pb2_grpc.add_PolicyServiceServicer_to_server(
-                PolicyServicer(decider, AuditTrail(store, max_length=1000)), s
-            ),
-            service_names=[policy_pb2.DESCRIPTOR.services_by_name["PolicyService"].full_name],
-        )
-        await server.start()
-        async with grpc.aio.insecure_channel(server.address) as channel:
+        async with (
+            running_grpc_server(
+                lambda s: policy_pb2_grpc.add_PolicyServiceServicer_to_server(
+                    PolicyServicer(decider, AuditTrail(store, max_length=1000)), s
+                ),
+                service_names=[policy_pb2.DESCRIPTOR.services_by_name["PolicyService"].full_name],
+            ) as server,
+            grpc.aio.insecure_channel(server.address) as channel,
+        ):
             stub = policy_pb2_grpc.PolicyServiceStub(channel)
 
             async def over_grpc(n: int) -> object:
@@ -173,7 +173,6 @@ async def main() -> None:
             describe("decision over gRPC (loopback)", await sequential(over_grpc, 3000), baseline)
             rate = await concurrent(over_grpc, 6000)
             print(f"{'decision over gRPC, 32 callers':<34} {rate:9.0f} decisions/s")
-        await server.stop(None)
         await store.close()
     print("target: decision p50 <= 0.5 ms")
 
