@@ -44,12 +44,35 @@ async def call_json_route(
     idempotent: bool = False,
 ) -> Any:
     """Call an Odoo ``type='json'`` route and return its ``result``; raise the typed error."""
+    result, _ = await call_json_route_with_cookies(
+        transport, path, params, deadline=deadline, request_id=request_id, idempotent=idempotent
+    )
+    return result
+
+
+async def call_json_route_with_cookies(
+    transport: OdooTransport,
+    path: str,
+    params: Mapping[str, Any],
+    *,
+    deadline: Deadline,
+    request_id: int,
+    idempotent: bool = False,
+    cookies: Mapping[str, str] | None = None,
+) -> tuple[Any, dict[str, str]]:
+    """`call_json_route` sending ``cookies`` (a web session), also returning the cookies set."""
     body = json.dumps(
         {"jsonrpc": "2.0", "method": "call", "params": params, "id": request_id},
         separators=(",", ":"),
     ).encode()
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else None
     response = await transport.post(
-        path, body, content_type="application/json", deadline=deadline, idempotent=idempotent
+        path,
+        body,
+        content_type="application/json",
+        deadline=deadline,
+        headers=headers,
+        idempotent=idempotent,
     )
     if response.status_code != 200:
         raise transport.unexpected(response, "a JSON-RPC call")
@@ -62,7 +85,7 @@ async def call_json_route(
     if "error" in payload:
         raise error_from_envelope(payload["error"])
     # Odoo leaves ``result`` out when the method returned None.
-    return payload.get("result")
+    return payload.get("result"), dict(response.cookies)
 
 
 class JsonRpcProtocol(ExecuteKwProtocol):

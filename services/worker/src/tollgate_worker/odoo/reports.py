@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import json
 import re
 from collections.abc import Sequence
 from typing import Final
@@ -28,7 +27,7 @@ from tollgate_worker.odoo.errors import (
     OdooProtocolError,
     error_from_odoo,
 )
-from tollgate_worker.odoo.jsonrpc import error_from_envelope
+from tollgate_worker.odoo.jsonrpc import call_json_route_with_cookies
 from tollgate_worker.odoo.transport import OdooTransport
 
 SESSION_COOKIE: Final = "session_id"
@@ -55,31 +54,6 @@ _SECOND_FACTOR: Final = (
 )
 
 
-async def _json_call(
-    transport: OdooTransport,
-    path: str,
-    params: dict[str, object],
-    deadline: Deadline,
-    cookies: dict[str, str] | None = None,
-) -> tuple[object, dict[str, str]]:
-    body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}).encode()
-    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())}
-    response = await transport.post(
-        path, body, content_type="application/json", deadline=deadline, headers=headers
-    )
-    if response.status_code != 200:
-        raise transport.unexpected(response, "a web session call")
-    try:
-        payload = response.json()
-    except ValueError:
-        raise transport.unexpected(response, "a web session call") from None
-    if not isinstance(payload, dict):
-        raise transport.unexpected(response, "a web session call")
-    if "error" in payload:
-        raise error_from_envelope(payload["error"])
-    return payload.get("result"), dict(response.cookies)
-
-
 async def render_pdf(
     transport: OdooTransport,
     database: str,
@@ -96,11 +70,12 @@ async def render_pdf(
     ``series`` (the Odoo version) only words the error when Odoo refuses the web session.
     """
     try:
-        info, cookies = await _json_call(
+        info, cookies = await call_json_route_with_cookies(
             transport,
             "/web/session/authenticate",
             {"db": database, "login": login, "password": api_key},
-            deadline,
+            deadline=deadline,
+            request_id=1,
         )
     except OdooAccessDenied as exc:
         # The same credential just passed an RPC call, so Odoo refuses it as an interactive
@@ -121,7 +96,9 @@ async def render_pdf(
     finally:
         # The session expires on its own if closing fails; the report is what matters.
         with contextlib.suppress(OdooError):
-            await _json_call(transport, "/web/session/destroy", {}, deadline, jar)
+            await call_json_route_with_cookies(
+                transport, "/web/session/destroy", {}, deadline=deadline, request_id=1, cookies=jar
+            )
     if response.status_code == 200 and response.content.startswith(b"%PDF"):
         return response.content
     if response.status_code in (303, 302):
