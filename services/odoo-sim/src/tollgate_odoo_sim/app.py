@@ -21,7 +21,7 @@ from tollgate_odoo_sim.faults import (
     stats_endpoint,
 )
 from tollgate_odoo_sim.protocols import json2, jsonrpc, web, xmlrpc
-from tollgate_odoo_sim.protocols.errors import HTTPError
+from tollgate_odoo_sim.protocols.errors import HTTPError, http_error_page
 from tollgate_odoo_sim.protocols.jsonrpc import error_response, is_json_request
 from tollgate_odoo_sim.protocols.runtime import Runtime
 
@@ -41,9 +41,7 @@ async def not_found(request: Request) -> Response:
             "please check your spelling and try again.",
         )
         return error_response(runtime, None, exc)
-    return web.http_error_page(
-        HTTPStatus.NOT_FOUND, "The requested URL was not found on the server."
-    )
+    return http_error_page(HTTPStatus.NOT_FOUND, "The requested URL was not found on the server.")
 
 
 def _routes(runtime: Runtime) -> list[BaseRoute]:

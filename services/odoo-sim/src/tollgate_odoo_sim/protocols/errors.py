@@ -8,9 +8,12 @@ traceback-like text naming only the Odoo-side call, never simulator internals.
 
 from __future__ import annotations
 
+import html
 import xmlrpc.client
 from http import HTTPStatus
 from typing import Any
+
+from starlette.responses import Response
 
 from tollgate_odoo_sim.exceptions import (
     AccessDenied,
@@ -44,6 +47,16 @@ class HTTPError(Exception):
 
     def __str__(self) -> str:
         return f"{self.status.value} {self.status.phrase}: {self.description}"
+
+
+def http_error_page(status: HTTPStatus, description: str) -> Response:
+    """The HTML page werkzeug answers an HTTP error with (Odoo's http routes and routing)."""
+    page = (
+        "<!doctype html>\n<html lang=en>\n"
+        f"<title>{status.value} {status.phrase}</title>\n"
+        f"<h1>{status.phrase}</h1>\n<p>{html.escape(description)}</p>\n"
+    )
+    return Response(page, status_code=status.value, media_type="text/html")
 
 
 _WERKZEUG_NAMES = {

@@ -8,7 +8,6 @@ member; a ``None`` result leaves ``result`` out, like Odoo.
 
 from __future__ import annotations
 
-import html
 import inspect
 import json
 from collections.abc import Awaitable, Callable
@@ -18,7 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tollgate_odoo_sim.protocols.errors import HTTPError, jsonrpc_error
+from tollgate_odoo_sim.protocols.errors import HTTPError, http_error_page, jsonrpc_error
 from tollgate_odoo_sim.protocols.runtime import Runtime
 from tollgate_odoo_sim.protocols.services import dispatch_rpc
 from tollgate_odoo_sim.protocols.sessions import apply_cookie
@@ -56,14 +55,7 @@ def wrong_mimetype(request: Request, route_type: str = "json") -> Response:
         f"Request inferred type is compatible with ['http'] but {request.url.path!r} "
         f"is type={route_type!r}.\n\nPlease verify the Content-Type request header and try again."
     )
-    return Response(_bad_request_page(text), status_code=400, media_type="text/html")
-
-
-def _bad_request_page(text: str) -> str:
-    return (
-        "<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n"
-        f"<h1>Bad Request</h1>\n<p>{html.escape(text)}</p>\n"
-    )
+    return http_error_page(HTTPStatus.BAD_REQUEST, text)
 
 
 _RESERVED = frozenset({"request", "runtime"})

@@ -6,7 +6,6 @@ route answers "Odoo Session Expired" (code 100) and an HTTP route redirects to `
 
 from __future__ import annotations
 
-import html
 import json
 from http import HTTPStatus
 from typing import Any
@@ -16,7 +15,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from tollgate_odoo_sim.exceptions import AccessDenied, AccessError, UserError
-from tollgate_odoo_sim.protocols.errors import HTTPError, SessionExpired, json2_status
+from tollgate_odoo_sim.protocols.errors import (
+    HTTPError,
+    SessionExpired,
+    http_error_page,
+    json2_status,
+)
 from tollgate_odoo_sim.protocols.jsonrpc import json_route
 from tollgate_odoo_sim.protocols.runtime import Runtime
 from tollgate_odoo_sim.protocols.sessions import SESSION_COOKIE, Session, set_session_cookie
@@ -140,15 +144,6 @@ async def web_health(request: Request) -> Response:
 
 
 # --- reports (type='http', auth='user') -----------------------------------------------------
-
-
-def http_error_page(status: HTTPStatus, description: str) -> Response:
-    page = (
-        "<!doctype html>\n<html lang=en>\n"
-        f"<title>{status.value} {status.phrase}</title>\n"
-        f"<h1>{status.phrase}</h1>\n<p>{html.escape(description)}</p>\n"
-    )
-    return Response(page, status_code=status.value, media_type="text/html")
 
 
 def _http_route_error(runtime: Runtime, exc: Exception) -> Response:
