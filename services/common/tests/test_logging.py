@@ -111,3 +111,11 @@ def test_redact_helpers() -> None:
     assert redact_text("Basic dXNlcjpwYXNz and token: 'abc def'") == (
         f"Basic {REDACTED} and token: {REDACTED}"
     )
+
+
+def test_free_text_redacts_every_sensitive_name() -> None:
+    # The same names as structured keys, including those the free-text pattern once missed.
+    text = "odoo_credential=abc session_cookie: xyz private_key='k' user=ann"
+    assert redact_text(text) == (
+        f"odoo_credential={REDACTED} session_cookie: {REDACTED} private_key={REDACTED} user=ann"
+    )

@@ -34,8 +34,9 @@ _SENSITIVE_KEY_PARTS: Final = (
     "private_key",
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+# ``name=value`` / ``name: value`` in free text, for the same sensitive names as structured keys.
 _KEY_VALUE = re.compile(
-    r"(?i)\b([\w-]*(?:password|passwd|api_key|apikey|token|secret|authorization)[\w-]*)"
+    rf"(?i)\b([\w-]*(?:{'|'.join(map(re.escape, _SENSITIVE_KEY_PARTS))})[\w-]*)"
     r"(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"
 )
 
