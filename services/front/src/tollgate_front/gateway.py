@@ -158,11 +158,13 @@ class ToolGateway:
         *,
         record_count: int = 0,
     ) -> None:
+        # One reading, so the metric and the audit record give the same duration.
+        duration = time.perf_counter() - started
         observe_tool_call(
             caller.tenant.name,
             call,
             outcome,
-            duration=time.perf_counter() - started,
+            duration=duration,
             error=error,
             record_count=record_count,
         )
@@ -173,7 +175,7 @@ class ToolGateway:
             outcome=outcome,
             error_reason=error.value if error is not None else "",
             record_count=record_count,
-            duration_ms=(time.perf_counter() - started) * 1000,
+            duration_ms=duration * 1000,
             trace_id=trace_id,
         )
         task = asyncio.create_task(self._send_outcome(request))
