@@ -18,6 +18,8 @@ from tollgate.v1 import policy_pb2, policy_pb2_grpc
 from tollgate_common.audit_export import audit_csv
 from tollgate_common.errors import TollgateError, rpc_errors
 
+from tollgate_cli.durations import duration_seconds
+
 audit_app = typer.Typer(
     name="audit",
     help="Query, export and verify a tenant's audit trail.",
@@ -46,7 +48,6 @@ Until = Annotated[str, typer.Option(help="Up to this time (ISO 8601, or 30m / 12
 Limit = Annotated[int, typer.Option(min=1, help="At most this many records (the newest).")]
 
 DEFAULT_ADDRESS = "127.0.0.1:50052"
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def _fail(message: str) -> typer.Exit:
@@ -60,8 +61,9 @@ def parse_time(value: str, *, now: float, option: str) -> float:
     text = value.strip()
     if not text:
         return 0.0
-    if text[:-1].isdigit() and text[-1] in _UNIT_SECONDS:
-        return now - int(text[:-1]) * _UNIT_SECONDS[text[-1]]
+    seconds = duration_seconds(text)
+    if seconds is not None:
+        return now - seconds
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:

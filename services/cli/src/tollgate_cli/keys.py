@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -16,6 +15,8 @@ import grpc
 import typer
 from tollgate.v1 import auth_pb2, auth_pb2_grpc
 from tollgate_common.errors import TollgateError, rpc_errors
+
+from tollgate_cli.durations import duration_seconds
 
 keys_app = typer.Typer(
     name="keys",
@@ -25,8 +26,6 @@ keys_app = typer.Typer(
 )
 
 T = TypeVar("T")
-_DURATION = re.compile(r"^(\d+)([mhdw])$")
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 AuthAddress = Annotated[
     str,
@@ -50,9 +49,9 @@ def parse_expiry(value: str | None, *, now: float) -> int:
     """Unix seconds from ``30d``/``12h``/``90m``/``2w`` or an ISO date; 0 for none."""
     if not value:
         return 0
-    match = _DURATION.match(value.strip())
-    if match:
-        return int(now) + int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    seconds = duration_seconds(value)
+    if seconds is not None:
+        return int(now) + seconds
     try:
         moment = dt.datetime.fromisoformat(value.strip())
     except ValueError:
