@@ -47,7 +47,7 @@ def build_parts(
         transport=transport,
     )
     instrument_odoo_client(
-        odoo_transport._client,
+        odoo_transport.http_client,
         tenant=settings.tenant,
         breaker_state=lambda: odoo_transport.breaker.state,
     )

@@ -112,6 +112,11 @@ class OdooTransport:
         # Requests sent over the life of the transport; tests and benchmarks read it.
         self.requests_sent = 0
 
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        """The pooled client, for instrumentation hooks; send requests with `post`/`get`."""
+        return self._client
+
     async def post(
         self,
         path: str,
