@@ -27,7 +27,7 @@ from .versions import OdooVersion
 #: methods that exist only in some versions (name -> predicate on the major version).
 #: read_group stays public (deprecated) in 19.0, next to the new formatted_read_group;
 #: check_access_rights/check_access_rule are deprecated in 18.0 but still there.
-_VERSIONED_METHODS: dict[str, Any] = {
+_VERSIONED_METHODS: dict[str, Callable[[int], bool]] = {
     "name_get": lambda major: major < 18,
     "formatted_read_group": lambda major: major >= 19,
     "check_access": lambda major: major >= 18,
@@ -203,7 +203,7 @@ class OdooService:
             )
         cls = type(records)
         method = getattr(cls, name, None)
-        available = _VERSIONED_METHODS.get(name, lambda _major: True)(major)
+        available = name not in _VERSIONED_METHODS or _VERSIONED_METHODS[name](major)
         if not callable(method) or isinstance(method, type) or not available:
             if major < 18:
                 raise AttributeError(f"type object '{records._name}' has no attribute '{name}'")
