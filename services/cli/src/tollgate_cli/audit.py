@@ -6,19 +6,17 @@ trail, so nothing here reads its store directly.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-import grpc
 import typer
 from tollgate.v1 import policy_pb2, policy_pb2_grpc
 from tollgate_common.audit_export import audit_csv
-from tollgate_common.errors import TollgateError, rpc_errors
 
 from tollgate_cli.durations import duration_seconds
+from tollgate_cli.rpc import run_rpc
 
 audit_app = typer.Typer(
     name="audit",
@@ -77,16 +75,13 @@ def parse_time(value: str, *, now: float, option: str) -> float:
 
 
 def _run(address: str, call: Callable[[policy_pb2_grpc.PolicyServiceAsyncStub], Awaitable[T]]) -> T:
-    async def go() -> T:
-        async with grpc.aio.insecure_channel(address) as channel:
-            with rpc_errors("policy"):
-                return await call(policy_pb2_grpc.PolicyServiceStub(channel))
-
-    try:
-        return asyncio.run(go())
-    except TollgateError as error:
-        hint = f" ({error.hint})" if error.hint else ""
-        raise _fail(f"{error.message}{hint}") from None
+    return run_rpc(
+        address,
+        "policy",
+        lambda channel: policy_pb2_grpc.PolicyServiceStub(channel),
+        call,
+        fail=_fail,
+    )
 
 
 def _query(

@@ -6,17 +6,15 @@ printed once and never again: auth keeps only its hash.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
-import grpc
 import typer
 from tollgate.v1 import auth_pb2, auth_pb2_grpc
-from tollgate_common.errors import TollgateError, rpc_errors
 
 from tollgate_cli.durations import duration_seconds
+from tollgate_cli.rpc import run_rpc
 
 keys_app = typer.Typer(
     name="keys",
@@ -64,16 +62,9 @@ def parse_expiry(value: str | None, *, now: float) -> int:
 
 
 def _run(address: str, call: Callable[[auth_pb2_grpc.AuthServiceAsyncStub], Awaitable[T]]) -> T:
-    async def go() -> T:
-        async with grpc.aio.insecure_channel(address) as channel:
-            with rpc_errors("auth"):
-                return await call(auth_pb2_grpc.AuthServiceStub(channel))
-
-    try:
-        return asyncio.run(go())
-    except TollgateError as error:
-        hint = f" ({error.hint})" if error.hint else ""
-        raise _fail(f"{error.message}{hint}") from None
+    return run_rpc(
+        address, "auth", lambda channel: auth_pb2_grpc.AuthServiceStub(channel), call, fail=_fail
+    )
 
 
 def _when(seconds: int) -> str:
