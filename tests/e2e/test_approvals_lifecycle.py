@@ -6,19 +6,25 @@ Tests run in file order on one stack: the last ones tamper with the audit trail 
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import re
+import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import grpc
 import pytest
 import redis
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from playwright.sync_api import Browser, Page, sync_playwright
 from tollgate.v1 import policy_pb2, policy_pb2_grpc
+from tollgate_cli.remote import connect
 
 from tests.e2e.policy_stack import APPROVER_EMAIL, TENANT, GovStack, running_gov_stack
 
@@ -244,11 +250,48 @@ def test_a_tool_marked_confirm_asks_the_user_in_the_client_first(stack: GovStack
     assert not is_error, text
 
 
-def audit_count(stack: GovStack) -> int:
+def audit_records(stack: GovStack) -> list[policy_pb2.AuditRecord]:
     answer = policy_stub(stack).QueryAudit(
         policy_pb2.QueryAuditRequest(tenant=TENANT, limit=100_000), timeout=10
     )
-    return len(answer.records)
+    return list(answer.records)
+
+
+def audit_count(stack: GovStack) -> int:
+    return len(audit_records(stack))
+
+
+def traced_call(stack: GovStack, tool: str, arguments: dict[str, Any]) -> tuple[bool, str]:
+    """One tool call in a trace of its own, as an instrumented client makes it (the SDK puts
+    the trace context in ``_meta``): (is_error, the trace id its audit record carries)."""
+    trace_id = secrets.randbits(128) | 1
+    parent = SpanContext(trace_id, secrets.randbits(64) | 1, False, TraceFlags(1))
+
+    async def go() -> bool:
+        with trace.use_span(NonRecordingSpan(parent)):
+            async with connect(stack.mcp_url, stack.api_key) as client:
+                result = await client.call_tool(tool, arguments)
+        return bool(result.is_error)
+
+    # In a thread of its own: Playwright's sync API keeps an event loop in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result(), f"{trace_id:032x}"
+
+
+def records_of(
+    stack: GovStack, trace_ids: Sequence[str], *, within: float = 10.0
+) -> list[policy_pb2.AuditRecord]:
+    """The audit records in these traces, oldest first, once every trace has one (the front
+    records a call's outcome after it has answered)."""
+    wanted = set(trace_ids)
+    deadline = time.monotonic() + within
+    while True:
+        records = [r for r in audit_records(stack) if r.fields.get("trace_id") in wanted]
+        missing = wanted - {r.fields["trace_id"] for r in records}
+        if not missing:
+            return records
+        assert time.monotonic() < deadline, f"no audit record within {within} s for {missing}"
+        time.sleep(0.1)
 
 
 def tollgate_audit(stack: GovStack, *args: str) -> subprocess.CompletedProcess[str]:
@@ -272,7 +315,10 @@ def tollgate_audit(stack: GovStack, *args: str) -> subprocess.CompletedProcess[s
 
 
 def test_n_calls_make_n_audit_records_in_an_intact_chain(stack: GovStack) -> None:
-    time.sleep(0.5)  # outcomes of earlier calls are recorded after their answers
+    # Earlier tests' outcomes were on their way to policy before this marker call began, and
+    # policy appends in arrival order: once the marker's record is in, so are theirs.
+    _is_error, marker = traced_call(stack, "search_records", {"model": "res.partner", "limit": 1})
+    records_of(stack, [marker])
     before = audit_count(stack)
     calls = [
         ("search_records", {"model": "res.partner", "limit": 1}),  # allowed
@@ -282,12 +328,11 @@ def test_n_calls_make_n_audit_records_in_an_intact_chain(stack: GovStack) -> Non
         ("delete_records", {"model": "res.partner", "ids": [1]}),  # approval required
         ("search_records", {"model": "res.partner", "domain": [["vat", "=", "BE1"]]}),  # field
     ]
-    outcomes = [stack.call(tool, arguments)[0] for tool, arguments in calls]
-    assert outcomes == [False, True, True, True, True, True]
-    deadline = time.monotonic() + 10
-    while audit_count(stack) < before + len(calls) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.3)
+    traced = [traced_call(stack, tool, arguments) for tool, arguments in calls]
+    assert [is_error for is_error, _ in traced] == [False, True, True, True, True, True]
+    traces = [trace_id for _, trace_id in traced]
+    # One record per call, in call order, and nothing besides them.
+    assert [r.fields["trace_id"] for r in records_of(stack, traces)] == traces
     assert audit_count(stack) == before + len(calls)
 
     listed = tollgate_audit(stack, "query", "--user", f"demo@{TENANT}.example", "--limit", "6")
@@ -309,6 +354,8 @@ def test_n_calls_make_n_audit_records_in_an_intact_chain(stack: GovStack) -> Non
     verified = tollgate_audit(stack, "verify")
     assert verified.returncode == 0, verified.stderr
     assert "intact" in verified.stdout
+    # Counted again after the three CLI runs: no call left a second record late.
+    assert audit_count(stack) == before + len(calls)
 
     client = redis.Redis.from_url(stack.redis_url)
     entries = client.xrange(f"policy:audit:{TENANT}")
