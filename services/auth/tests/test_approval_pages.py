@@ -29,19 +29,39 @@ PENDING = policy_pb2.Approval(
 )
 
 
+POLICY_TIMEOUT = 4.0
+AUDIT_TIMEOUT = 42.0
+AUDIT_RECORD = policy_pb2.AuditRecord(
+    id="1-0", fields={"user": "clerk@acme.example", "tool": "delete_records", "decision": "deny"}
+)
+
+
 class ScriptedPolicy:
     def __init__(self) -> None:
         self.decisions: list[policy_pb2.DecideApprovalRequest] = []
+        # (method, the gRPC timeout the pages gave it)
+        self.timeouts: list[tuple[str, float]] = []
 
     async def ListApprovals(self, request: Any, **options: Any) -> Any:
+        self.timeouts.append(("ListApprovals", options["timeout"]))
         return policy_pb2.ListApprovalsResponse(approvals=[PENDING])
 
     async def GetApproval(self, request: Any, **options: Any) -> Any:
+        self.timeouts.append(("GetApproval", options["timeout"]))
         return PENDING
 
     async def DecideApproval(self, request: Any, **options: Any) -> Any:
+        self.timeouts.append(("DecideApproval", options["timeout"]))
         self.decisions.append(request)
         return PENDING
+
+    async def QueryAudit(self, request: Any, **options: Any) -> Any:
+        self.timeouts.append(("QueryAudit", options["timeout"]))
+        return policy_pb2.QueryAuditResponse(records=[AUDIT_RECORD])
+
+    async def VerifyAudit(self, request: Any, **options: Any) -> Any:
+        self.timeouts.append(("VerifyAudit", options["timeout"]))
+        return policy_pb2.VerifyAuditResponse(intact=True, records=1)
 
 
 async def verify_key(token: str, tenant: str) -> common_pb2.Principal:
@@ -71,6 +91,8 @@ async def pages() -> Any:
         verify_key=verify_key,
         policy=policy,  # type: ignore[arg-type]
         secure_cookies=False,
+        policy_timeout=POLICY_TIMEOUT,
+        audit_timeout=AUDIT_TIMEOUT,
     )
     app = FastAPI()
     app.include_router(approval_pages.router)
@@ -137,3 +159,26 @@ async def test_sign_in_attempts_are_limited_per_address(pages: Any) -> None:
     answers = [(await sign_in(client, "nonsense")).status_code for _ in range(11)]
     assert answers[:10] == [401] * 10
     assert answers[10] == 429
+
+
+async def test_audit_calls_get_the_audit_deadline_and_the_others_the_policy_one(
+    pages: Any,
+) -> None:
+    client, policy = pages
+    await sign_in(client, APPROVER_KEY)
+    listing = await client.get("/t/acme/approvals")
+    assert listing.status_code == 200
+    assert policy.timeouts == [("ListApprovals", POLICY_TIMEOUT)]
+    policy.timeouts.clear()
+
+    trail = await client.get("/t/acme/approvals/audit")
+    assert trail.status_code == 200
+    assert "clerk@acme.example" in trail.text
+    exported = await client.get("/t/acme/approvals/audit.csv")
+    assert exported.status_code == 200
+    assert "delete_records" in exported.text
+    assert policy.timeouts == [
+        ("QueryAudit", AUDIT_TIMEOUT),
+        ("VerifyAudit", AUDIT_TIMEOUT),
+        ("QueryAudit", AUDIT_TIMEOUT),
+    ]

@@ -72,6 +72,14 @@ class Settings(GrpcServerSettings, TenantSourceSettings):
         description="host:port of policy's gRPC API; when set, approvers decide requests at "
         "/t/<tenant>/approvals.",
     )
+    policy_audit_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=300,
+        description="Deadline in seconds of the approver pages' audit-trail calls to policy "
+        "(listing, CSV export, chain check): they read the whole trail, so they get longer than "
+        "the other calls.",
+    )
     cimd_timeout: float = Field(
         default=5.0, gt=0, le=30, description="Seconds to fetch a client metadata document."
     )

@@ -147,6 +147,7 @@ async def running_http(settings: Settings, parts: AuthParts) -> AsyncIterator[uv
             verifier=parts.verifier,
             policy_address=settings.policy_address,
             secure_cookies=parts.web.secure_cookies,
+            audit_timeout=settings.policy_audit_timeout,
         )
         if settings.policy_address
         else None

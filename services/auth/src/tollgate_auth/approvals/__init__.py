@@ -21,6 +21,7 @@ def mount_approval_pages(
     policy_address: str,
     secure_cookies: bool,
     policy_timeout: float = 5.0,
+    audit_timeout: float = 30.0,
 ) -> ApprovalPages:
     """Add ``/t/<tenant>/approvals`` to ``app``; call inside the serving event loop and `close`
     the result when the server stops."""
@@ -36,6 +37,7 @@ def mount_approval_pages(
         policy=policy_pb2_grpc.PolicyServiceStub(channel),
         secure_cookies=secure_cookies,
         policy_timeout=policy_timeout,
+        audit_timeout=audit_timeout,
         close=channel.close,
     )
     app.include_router(pages.router)

@@ -110,6 +110,7 @@ class ApprovalPages:
         policy: policy_pb2_grpc.PolicyServiceAsyncStub,
         secure_cookies: bool,
         policy_timeout: float = 5.0,
+        audit_timeout: float = 30.0,
         close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._registry = registry
@@ -118,6 +119,8 @@ class ApprovalPages:
         self._policy = policy
         self._secure = secure_cookies
         self._timeout = policy_timeout
+        # The audit calls read a whole trail (an export up to EXPORT_LIMIT records).
+        self._audit_timeout = audit_timeout
         self._close = close
         self.router = self._build()
 
@@ -387,7 +390,7 @@ class ApprovalPages:
                         until=_iso_seconds(query["until"]),
                         limit=limit,
                     ),
-                    timeout=30,
+                    timeout=self._audit_timeout,
                 )
             )
             return query, list(answer.records)
@@ -401,7 +404,7 @@ class ApprovalPages:
                 query, records = await audit_records(tenant, request, AUDIT_PAGE_LIMIT)
                 chain = await self._policy_call(
                     self._policy.VerifyAudit(
-                        policy_pb2.VerifyAuditRequest(tenant=tenant), timeout=30
+                        policy_pb2.VerifyAuditRequest(tenant=tenant), timeout=self._audit_timeout
                     )
                 )
             except (TollgateError, ValueError) as error:
