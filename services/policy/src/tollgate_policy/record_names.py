@@ -25,6 +25,15 @@ LOOKUP_TOOL: Final = "get_records"
 MAX_NAMES: Final = 20
 
 
+def _unavailable(config: TenantConfig, call: common_pb2.ToolCall, error: str) -> list[str]:
+    # The error's kind only: its text or the answer could hold record contents.
+    logger.info(
+        "record names unavailable for an approval request",
+        extra={"tenant": config.name, "model": call.model, "error": error},
+    )
+    return []
+
+
 class RecordNames:
     def __init__(self, *, timeout: float = 2.0) -> None:
         self._timeout = timeout
@@ -66,13 +75,12 @@ class RecordNames:
             response = await self._stub(config.worker.address).ExecuteTool(
                 request, timeout=self._timeout
             )
-            records = json.loads(response.result_json).get("records", [])
-        except (grpc.aio.AioRpcError, ValueError, AttributeError) as error:
-            logger.info(
-                "record names unavailable for an approval request",
-                extra={"tenant": config.name, "model": call.model, "error": type(error).__name__},
-            )
-            return []
+            answer = json.loads(response.result_json)
+        except (grpc.aio.AioRpcError, ValueError) as error:
+            return _unavailable(config, call, type(error).__name__)
+        records = answer.get("records") if isinstance(answer, dict) else None
+        if not isinstance(records, list):
+            return _unavailable(config, call, "no list of records in the answer")
         names = {
             record.get("id"): str(record.get("display_name") or record.get("name") or "")
             for record in records
