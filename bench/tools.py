@@ -15,6 +15,13 @@ p99 of gateway minus direct), the CPU time all Tollgate processes (front, auth, 
 spent per call (from /proc/<pid>/stat, summed), Odoo requests per gateway call (the simulator's
 own request counter) and the answer's size (structuredContent, and the whole HTTP body).
 Bounded: a fixed number of calls, no thresholds; targets are printed next to the figures.
+
+Last, the architecture's floor, measured in the same run: the CPU of a bare MCP SDK server
+answering a stateless ``tools/call`` with a ten-record result (same SDK, uvicorn, protocol and
+transport-security settings as the front, no Tollgate code), plus two grpc.aio unary round trips
+(the Authorize and ExecuteTool hops, client and server CPU, on uvloop), plus the client side of
+one HTTP request to Odoo (this process's CPU while it made the direct calls). Tollgate's CPU per
+call is printed as a ratio of that floor: what is left above 1x is Tollgate's own work.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,15 +41,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grpc
 import httpx
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from tollgate_cli.stack_file import TenantEndpoint
 from tollgate_cli.testing import (
+    MCP_PROTOCOL_VERSION,
     DevStack,
     mcp_headers,
     mcp_request,
     odoo_sign_in,
     running_dev_stack,
 )
+from tollgate_common import event_loop
 
 TENANT = "bench"
 TENANT_YAML = """
@@ -239,9 +252,8 @@ async def direct_call(tenant: TenantEndpoint, scenario: Scenario) -> Call:
 
     async def call(client: httpx.AsyncClient) -> tuple[int, int]:
         response = await client.post(target, json=body, headers=headers)
-        if response.status_code != 200 or (
-            isinstance(response.json(), dict) and "error" in response.json()
-        ):
+        answer = response.json()
+        if response.status_code != 200 or (isinstance(answer, dict) and "error" in answer):
             raise RuntimeError(f"direct call failed: {response.text[:300]}")
         return len(response.content), len(response.content)
 
@@ -266,6 +278,11 @@ async def measure(call: Call, concurrency: int, total: int) -> tuple[list[float]
 
         await asyncio.gather(*(caller() for _ in range(concurrency)))
     return latencies, sizes[0], sizes[1]
+
+
+def own_cpu_ms() -> float:
+    times = os.times()
+    return (times.user + times.system) * 1000
 
 
 def process_ticks(pid: int) -> int:
@@ -315,6 +332,108 @@ async def ensure_leads(tenant: TenantEndpoint) -> int:
         return have + missing
 
 
+FLOOR_CALLS = 1000
+
+
+def serve_floor_mcp(port: int) -> None:
+    """The floor's MCP server: the SDK alone, configured like the front, with one tool."""
+    import logging
+
+    import uvicorn
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    logging.disable(logging.WARNING)  # like the front, which logs no line per request
+    server: MCPServer[Any] = MCPServer("floor")
+
+    @server.tool()
+    def search_records(model: str, limit: int = 10) -> dict[str, Any]:
+        """Ten records, about the shape and size of the gateway's answer."""
+        records = [
+            {"id": i, "name": f"Company {i}", "city": "Brussels", "url": f"{model}/{i}"}
+            for i in range(limit)
+        ]
+        return {"model": model, "records": records, "count": limit}
+
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=["127.0.0.1:*"], allowed_origins=[]
+    )
+    app = server.streamable_http_app(stateless_http=True, transport_security=security)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
+async def serve_floor_grpc() -> None:
+    """The floor's gRPC server: grpc.aio with the library's health servicer as the echo."""
+    server = grpc.aio.server()
+    health_pb2_grpc.add_HealthServicer_to_server(health.aio.HealthServicer(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    print(port, flush=True)
+    await server.wait_for_termination()
+
+
+def _floor_process(kind: str, *extra: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-P", __file__, "--serve-floor", kind, *extra]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+
+async def floor_mcp_ms() -> float:
+    """Server CPU per stateless ``tools/call`` of the bare MCP SDK."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = _floor_process("mcp", "--port", str(port))
+    url = f"http://127.0.0.1:{port}/mcp"
+    body = mcp_request("tools/call", {"name": "search_records", "arguments": {"model": "x"}})
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": MCP_PROTOCOL_VERSION,
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": "search_records",
+    }
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    _rpc_result(await client.post(url, json=body, headers=headers))
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.1)
+            for _ in range(WARMUP * 5):
+                await client.post(url, json=body, headers=headers)
+            before = process_ticks(server.pid)
+            for _ in range(FLOOR_CALLS):
+                await client.post(url, json=body, headers=headers)
+            return (process_ticks(server.pid) - before) * CLOCK_TICK_MS / FLOOR_CALLS
+    finally:
+        server.terminate()
+        server.wait()
+
+
+async def floor_grpc_ms() -> float:
+    """Client plus server CPU per grpc.aio unary round trip."""
+    server = _floor_process("grpc")
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            request = health_pb2.HealthCheckRequest()
+            for _ in range(WARMUP * 5):
+                await stub.Check(request, timeout=10)
+            before, own_before = process_ticks(server.pid), own_cpu_ms()
+            for _ in range(FLOOR_CALLS):
+                await stub.Check(request, timeout=10)
+            server_ms = (process_ticks(server.pid) - before) * CLOCK_TICK_MS
+            return (server_ms + own_cpu_ms() - own_before) / FLOOR_CALLS
+    finally:
+        server.terminate()
+        server.wait()
+
+
 async def run(stack: DevStack, version: str) -> None:
     tenant = stack.info.tenants[TENANT]
     pids = [pid for name, pid in stack.info.pids.items() if not name.startswith("odoo-")]
@@ -335,7 +454,8 @@ async def run(stack: DevStack, version: str) -> None:
     print("-" * len(header))
     processes = {name: stack.info.pids[name] for name in names}
     share = dict.fromkeys(names, 0)
-    gateway_calls = 0
+    gateway_calls = direct_calls = 0
+    direct_cpu_ms = 0.0
     async with httpx.AsyncClient() as admin:
         for scenario in scenarios(major):
             direct = await direct_call(tenant, scenario)
@@ -344,7 +464,10 @@ async def run(stack: DevStack, version: str) -> None:
                 total = CALLS[concurrency]
                 await measure(direct, concurrency, WARMUP)
                 await measure(gateway, concurrency, WARMUP)
+                own_before = own_cpu_ms()
                 direct_ms, _, _ = await measure(direct, concurrency, total)
+                direct_cpu_ms += own_cpu_ms() - own_before
+                direct_calls += total
                 ticks_before = cpu_ticks(pids)
                 each_before = {name: process_ticks(pid) for name, pid in processes.items()}
                 requests_before = await odoo_requests(admin, tenant)
@@ -368,10 +491,20 @@ async def run(stack: DevStack, version: str) -> None:
             for name, ticks in share.items()
         )
     )
+    tollgate_ms = sum(share.values()) * CLOCK_TICK_MS / gateway_calls
+    mcp_ms, grpc_ms = await floor_mcp_ms(), await floor_grpc_ms()
+    http_ms = direct_cpu_ms / direct_calls
+    floor = mcp_ms + 2 * grpc_ms + http_ms
+    print(
+        f"architecture floor per call: bare MCP SDK tools/call {mcp_ms:.2f} ms + 2 gRPC round "
+        f"trips 2 x {grpc_ms:.2f} ms + one HTTP request to Odoo (client) {http_ms:.2f} ms = "
+        f"{floor:.2f} ms; Tollgate's CPU per call {tollgate_ms:.2f} ms = "
+        f"{tollgate_ms / floor:.2f}x the floor"
+    )
     async with httpx.AsyncClient() as client:
-        body = mcp_request("tools/list", {})
+        list_body = mcp_request("tools/list", {})
         headers = mcp_headers(tenant, "tools/list")
-        response = await client.post(tenant.mcp_url, json=body, headers=headers)
+        response = await client.post(tenant.mcp_url, json=list_body, headers=headers)
         tools = _rpc_result(response)
         listed = json.dumps(tools, separators=(",", ":"))
     print(
@@ -389,7 +522,15 @@ def main() -> None:
         action="store_true",
         help="run the stack with OTEL_SDK_DISABLED=true (no spans written to the dev trace file)",
     )
+    parser.add_argument("--serve-floor", choices=["mcp", "grpc"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.serve_floor == "mcp":
+        serve_floor_mcp(options.port)
+        return
+    if options.serve_floor == "grpc":
+        event_loop.run(serve_floor_grpc())
+        return
     if options.no_telemetry:
         os.environ["OTEL_SDK_DISABLED"] = "true"
     with tempfile.TemporaryDirectory(prefix="tollgate-bench-") as work:
@@ -400,7 +541,7 @@ def main() -> None:
         )
         print("starting the local stack (tollgate dev --free-ports) ...", file=sys.stderr)
         with running_dev_stack(state, tenants_dir=tenants_dir) as stack:
-            asyncio.run(run(stack, options.odoo_version))
+            event_loop.run(run(stack, options.odoo_version))
 
 
 if __name__ == "__main__":
