@@ -304,7 +304,7 @@ async def test_duplicate_names_and_bad_yaml_are_reported(tmp_path: Path) -> None
     snapshot = await DirectorySource(tmp_path, OPTIONS).snapshot()
 
     assert list(snapshot.tenants) == ["acme"]
-    assert "already defined in a.yaml" in snapshot.errors["b.yaml"]
+    assert snapshot.errors["b.yaml"] == "b.yaml: tenant 'acme' is already defined in a.yaml"
     assert "invalid YAML: line 2" in snapshot.errors["c.yaml"]
 
 
@@ -352,6 +352,36 @@ def test_loading_resources_reports_every_problem_of_every_file(tmp_path: Path) -
         "b.yaml: spec.access.mode",
         "d.yaml: metadata.name",
     ]
+    assert caught.value.problems[-1][1] == "tenant 'acme' is already defined in c.yaml"
+
+
+def test_a_tenant_defined_twice_in_one_file_is_that_files_problem(tmp_path: Path) -> None:
+    (tmp_path / "both.yaml").write_text(yaml.safe_dump_all([ACME, globex(), ACME]))
+
+    with pytest.raises(TenantSpecError) as caught:
+        load_tenant_resources(tmp_path)
+
+    assert caught.value.problems == [
+        ("both.yaml: metadata.name", "tenant 'acme' is already defined in both.yaml")
+    ]
+
+
+async def test_resource_loading_and_tenant_sources_share_one_duplicate_rule(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "a.yaml", ACME)
+    write(tmp_path / "b.yaml", globex())
+    write(tmp_path / "c.yaml", ACME)
+
+    with pytest.raises(TenantSpecError) as caught:
+        load_tenant_resources(tmp_path)
+    snapshot = await DirectorySource(tmp_path, OPTIONS).snapshot()
+
+    # The first definition is the one kept; the later file carries the same message in both.
+    ((where, message),) = caught.value.problems
+    assert where == "c.yaml: metadata.name"
+    assert snapshot.errors == {"c.yaml": f"c.yaml: {message}"}
+    assert snapshot.origins == {"acme": "a.yaml", "globex": "b.yaml"}
 
 
 def test_approval_rules_and_ambiguous_vocabulary() -> None:

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from tollgate_common.tenants.config import TenantConfig
+from tollgate_common.tenants.registry import redefinition
 from tollgate_common.tenants.resource import (
     TenantSpecError,
     load_yaml_documents,
@@ -22,7 +23,7 @@ def load_tenant_resources(directory: str | os.PathLike[str]) -> list[tuple[str, 
     """Every `OdooTenant` in the directory's YAML files (sorted by file name), validated.
 
     All problems of all files are reported together in one `TenantSpecError`; a tenant name
-    defined twice is a problem too.
+    defined again is a problem of the later file (`redefinition`, as for the tenant sources).
     """
     found: list[tuple[str, TenantSpec]] = []
     origins: dict[str, str] = {}
@@ -33,16 +34,9 @@ def load_tenant_resources(directory: str | os.PathLike[str]) -> list[tuple[str, 
         try:
             for document in load_yaml_documents(path.read_text(encoding="utf-8"), source=path.name):
                 name, spec = parse_tenant_resource(document, source=path.name)
-                if name in origins:
-                    raise TenantSpecError(
-                        path.name,
-                        [
-                            (
-                                "metadata.name",
-                                f"tenant {name!r} is already defined in {origins[name]}",
-                            )
-                        ],
-                    )
+                problem = redefinition(name, origins)
+                if problem is not None:
+                    raise TenantSpecError(path.name, [("metadata.name", problem)])
                 origins[name] = path.name
                 found.append((name, spec))
         except TenantSpecError as error:

@@ -121,11 +121,18 @@ def _compile(
     )
 
 
+def redefinition(name: str, origins: Mapping[str, str]) -> str | None:
+    """The problem with defining tenant ``name`` again, or None when ``origins`` (tenant -> where
+    it is defined) does not have it yet. The one duplicate-name rule of every tenant source and
+    loader: the first definition stays, a later one is the later origin's problem."""
+    first = origins.get(name)
+    return None if first is None else f"tenant {name!r} is already defined in {first}"
+
+
 def collect_snapshot(
     parsed: Iterable[tuple[str, Sequence[TenantConfig], str | None]],
 ) -> TenantSnapshot:
-    """One snapshot from each origin's (name, configs, problem), in order: a tenant defined again
-    in a later origin is that origin's problem, and the first definition stays."""
+    """One snapshot from each origin's (name, configs, problem), in order (see `redefinition`)."""
     tenants: dict[str, TenantConfig] = {}
     errors: dict[str, str] = {}
     origins: dict[str, str] = {}
@@ -133,10 +140,9 @@ def collect_snapshot(
         if error is not None:
             errors[origin] = error
         for config in configs:
-            if config.name in tenants:
-                errors[origin] = (
-                    f"{origin}: tenant {config.name!r} is already defined in {origins[config.name]}"
-                )
+            problem = redefinition(config.name, origins)
+            if problem is not None:
+                errors[origin] = f"{origin}: {problem}"
                 continue
             tenants[config.name] = config
             origins[config.name] = origin
