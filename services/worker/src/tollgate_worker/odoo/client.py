@@ -10,18 +10,16 @@ from __future__ import annotations
 import asyncio
 from typing import Final, Literal
 
+from tollgate_common.odoo_version import VERSION_INFO_PATH, OdooVersion
 from tollgate_worker.deadline import Deadline
 from tollgate_worker.odoo.errors import OdooInvalidRequest, OdooProtocolError
 from tollgate_worker.odoo.json2 import Json2Protocol
 from tollgate_worker.odoo.jsonrpc import JsonRpcProtocol, call_json_route
 from tollgate_worker.odoo.protocol import OdooProtocol, ProtocolName
 from tollgate_worker.odoo.transport import OdooTransport
-from tollgate_worker.odoo.version import OdooVersion
 from tollgate_worker.odoo.xmlrpc import XmlRpcProtocol
 
 ProtocolChoice = Literal["auto", "jsonrpc", "json2", "xmlrpc"]
-
-VERSION_INFO_PATH: Final = "/web/webclient/version_info"
 
 _PROTOCOLS: Final[dict[ProtocolName, type[OdooProtocol]]] = {
     "jsonrpc": JsonRpcProtocol,
@@ -71,9 +69,10 @@ class OdooClient:
             # Not served there (a proxy exposing only the RPC endpoints): ask the RPC service.
             fallback = self._protocol or JsonRpcProtocol(self.transport, self.database)
             payload = await fallback.server_version(deadline=deadline)
-        if not isinstance(payload, dict):
-            raise OdooProtocolError(f"{VERSION_INFO_PATH} did not describe the Odoo server.")
-        return OdooVersion.from_payload(payload)
+        try:
+            return OdooVersion.from_payload(payload)
+        except ValueError as error:
+            raise OdooProtocolError(str(error)) from None
 
     async def aclose(self) -> None:
         await self.transport.aclose()
