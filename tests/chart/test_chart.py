@@ -176,6 +176,9 @@ def test_crd_is_shipped_from_the_operator() -> None:
         ({"publicUrl": "mcp.example.com"}, "publicUrl"),
         ({"demo": {"odooVersion": "16.0"}}, "odooVersion"),
         ({"auth": {"replicas": 2}}, "auth.signingKeysSecret"),
+        ({"operator": {"odooEgress": {"cidrs": ["10.0.0.1"]}}}, "cidrs"),
+        ({"operator": {"odooEgress": {"ports": [0]}}}, "ports"),
+        ({"operator": {"odooEgress": {"port": 443}}}, "port"),
     ],
 )
 def test_values_schema_refuses_mistakes(

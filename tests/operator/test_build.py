@@ -101,7 +101,12 @@ def test_network_policy_admits_only_front_and_auth(
     (ingress,) = policy["spec"]["ingress"]
     (peer,) = ingress["from"]
     assert peer["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "tollgate"}}
-    assert peer["podSelector"]["matchExpressions"][0]["values"] == ["front", "auth", "operator"]
+    assert peer["podSelector"] == {
+        "matchLabels": {"app.kubernetes.io/instance": "tollgate"},
+        "matchExpressions": [
+            {"key": "app.kubernetes.io/component", "operator": "In", "values": ["front", "auth"]}
+        ],
+    }
     assert ingress["ports"] == [{"protocol": "TCP", "port": 50051}]
     dns, odoo = policy["spec"]["egress"]
     assert {p["port"] for p in dns["ports"]} == {53}

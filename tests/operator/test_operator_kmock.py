@@ -7,6 +7,7 @@ import base64
 import copy
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,7 +16,7 @@ import grpc
 import pytest
 import yaml
 from kopf.testing import KopfRunner
-from tollgate.v1 import auth_pb2, auth_pb2_grpc, worker_pb2, worker_pb2_grpc
+from tollgate.v1 import auth_pb2, auth_pb2_grpc
 from tollgate_common.tenants import (
     KubernetesSource,
     TenantConfig,
@@ -23,7 +24,8 @@ from tollgate_common.tenants import (
     parse_tenant_resource,
 )
 from tollgate_common.testing import running_grpc_server
-from tollgate_operator import build
+from tollgate_odoo_sim.testing import running_simulator
+from tollgate_operator import build, odoo_version
 from tollgate_operator.config import Settings
 from tollgate_operator.status import condition
 from tollgate_operator.testing import Api, StampingEmulator, running_cluster, write_kubeconfig
@@ -276,44 +278,95 @@ async def _twin_degraded(api: Api) -> dict[str, Any] | None:
     return dict(found) if found and found["status"] == "True" else None
 
 
-class DescribingWorker(worker_pb2_grpc.WorkerServiceServicer):
-    """Stands in for a tenant worker: answers DescribeOdoo only."""
-
-    async def DescribeOdoo(
-        self, request: worker_pb2.DescribeOdooRequest, context: Any
-    ) -> worker_pb2.DescribeOdooResponse:
-        return worker_pb2.DescribeOdooResponse(version="19.0", protocol="json2", database="odoo")
-
-
-async def test_odoo_version_comes_from_the_worker(
+async def test_odoo_version_comes_from_the_odoo_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with (
-        running_grpc_server(
-            lambda server: worker_pb2_grpc.add_WorkerServiceServicer_to_server(
-                DescribingWorker(), server
-            )
-        ) as worker,
-        running_cluster() as cluster,
-        operator_on(
-            cluster,
-            tmp_path,
-            monkeypatch,
-            worker_host_template="127.0.0.1",
-            worker_port=str(worker.port),
-        ) as api,
-    ):
-        await api.create(example("globex"))
-        await eventually(lambda: api.get("Deployment", NS, build.child_name("globex")), "worker")
-        assert await _odoo_version(api, "globex") is None  # not before the worker is up
-        await report_available(api, "globex", 1)
-        assert await eventually(lambda: _odoo_version(api, "globex"), "a version") == "19.0"
+    with running_simulator("18.0") as odoo18, running_simulator("19.0") as odoo19:
+        async with (
+            running_cluster() as cluster,
+            operator_on(cluster, tmp_path, monkeypatch) as api,
+        ):
+            await api.create(_on_odoo(example("globex"), odoo18))
+            # No worker is running (KMock starts no pods): the operator needs none for this.
+            assert await eventually(lambda: _odoo_version(api, "globex"), "a version") == "18.0"
+            ready = await tenant_condition(api, "globex", "Ready")
+            assert ready is not None
+            assert ready["status"] == "False"
+
+            # The tenant moves to another Odoo: its next reconcile asks that one.
+            patch = {"spec": {"odoo": {"url": odoo19}}}
+            await api.patch("OdooTenant", NS, "globex", patch)
+            assert await eventually(lambda: _odoo_version(api, "globex", "19.0"), "19.0")
 
 
-async def _odoo_version(api: Api, name: str) -> str | None:
+async def test_a_silent_odoo_holds_up_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A probe waiting on an Odoo that never answers blocks neither reconciles nor shutdown."""
+    monkeypatch.setattr(odoo_version, "PROBE_DEADLINE_SECONDS", 3600.0)
+    async with silent_server() as odoo:
+        async with (
+            running_cluster() as cluster,
+            operator_on(cluster, tmp_path, monkeypatch) as api,
+        ):
+            await api.create(_on_odoo(example("globex"), odoo.url))
+            await eventually(lambda: _is_set(odoo.connected), "the probe's connection")
+            # The tenant's next change is reconciled, its worker's availability reported.
+            await api.patch("OdooTenant", NS, "globex", {"spec": {"worker": {"replicas": 2}}})
+            worker = build.child_name("globex")
+            await eventually(lambda: _replicas(api, worker, 2), "the Deployment scaled")
+            await report_available(api, "globex", 2)
+            await eventually(lambda: _with_status(api, "globex", "Ready", "True"), "Ready")
+            assert await _odoo_version(api, "globex") is None
+            assert not odoo.hung_up.is_set()
+        # Stopping the operator ended the probe it still had waiting.
+        await eventually(lambda: _is_set(odoo.hung_up), "the probe's connection closed")
+
+
+@dataclass
+class SilentServer:
+    url: str
+    connected: asyncio.Event = field(default_factory=asyncio.Event)
+    hung_up: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@asynccontextmanager
+async def silent_server() -> AsyncIterator[SilentServer]:
+    """A TCP server that reads requests and never answers them."""
+    silent = SilentServer("")
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        silent.connected.set()
+        while await reader.read(4096):
+            pass
+        silent.hung_up.set()
+        writer.close()
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    silent.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        yield silent
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def _is_set(event: asyncio.Event) -> bool:
+    return event.is_set()
+
+
+def _on_odoo(tenant: dict[str, Any], url: str) -> dict[str, Any]:
+    tenant["spec"]["odoo"]["url"] = url
+    return tenant
+
+
+async def _odoo_version(api: Api, name: str, wanted: str | None = None) -> str | None:
+    """The tenant's status.odooVersion (when ``wanted`` is given: only once it is that)."""
     tenant = await api.get("OdooTenant", NS, name)
     version = ((tenant or {}).get("status") or {}).get("odooVersion")
-    return str(version) if version else None
+    if not version or (wanted is not None and version != wanted):
+        return None
+    return str(version)
 
 
 async def _events_about(api: Api, name: str) -> list[dict[str, Any]]:

@@ -36,6 +36,9 @@ REVISION_ANNOTATION: Final = "tollgate.dev/config-revision"
 OWNER_ANNOTATION_PREFIX: Final = "owner.tollgate.dev/"
 CONFIG_MAP_LABEL: Final = "tollgate.dev/tenant-configs"
 RUN_AS: Final = 10001
+# The components that call a worker, and nothing else may: front for tool calls, auth for logins.
+# (The operator reads the Odoo version from Odoo itself, not from the worker.)
+WORKER_CALLERS: Final = ("front", "auth")
 
 
 def child_name(tenant: str, suffix: str = "") -> str:
@@ -324,7 +327,7 @@ def build_network_policy(settings: Settings, tenant: Mapping[str, Any], spec: Te
                                     {
                                         "key": "app.kubernetes.io/component",
                                         "operator": "In",
-                                        "values": list(settings.callers),
+                                        "values": list(WORKER_CALLERS),
                                     }
                                 ],
                             },

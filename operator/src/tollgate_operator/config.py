@@ -62,11 +62,6 @@ class Settings(ServiceSettings):
         default_factory=dict,
         description="Extra environment of every worker, as a JSON object (e.g. OTEL_* settings).",
     )
-    callers: CommaSeparated = Field(
-        default=("front", "auth", "operator"),
-        description="Components (app.kubernetes.io/component) allowed to call a worker: front "
-        "and auth for tool calls and logins, the operator for DescribeOdoo (the Odoo version).",
-    )
     worker_host_template: str = Field(
         default="{service}.{namespace}.svc",
         description="How other pods reach a worker Service; change it for a cluster domain "
@@ -104,7 +99,7 @@ class Settings(ServiceSettings):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value.rstrip("/")
 
-    @field_validator("callers", "namespaces", mode="before")
+    @field_validator("namespaces", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):

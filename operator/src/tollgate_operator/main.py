@@ -54,7 +54,7 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
 @kopf.on.cleanup()
 async def close(memo: kopf.Memo, **_: Any) -> None:
     if "context" in memo:
-        await _context(memo).client.close()
+        await _context(memo).aclose()
 
 
 @kopf.on.probe(id="tenantLocks")

@@ -1,8 +1,10 @@
-"""The detected Odoo version in a tenant's status: asked of the tenant's worker (DescribeOdoo).
+"""The detected Odoo version in a tenant's status: the operator asks the tenant's Odoo itself.
 
-Only the worker talks to Odoo; the operator asks it once the worker is available, in the
-background and with a deadline, so a slow or unreachable Odoo never holds up a reconcile. A
-failed probe is retried by the periodic resync.
+It sends the one request Odoo answers without a login (`tollgate_common.odoo_version`, the same
+request the worker detects its protocol with), so nothing but front and auth ever needs to call
+a worker. The probe runs in the background with a deadline, so a slow or unreachable Odoo never
+holds up a reconcile; a failed probe is retried by the next reconcile (at the latest the
+periodic resync).
 """
 
 from __future__ import annotations
@@ -11,49 +13,53 @@ import asyncio
 import logging
 from typing import Final
 
-import grpc
-from tollgate.v1 import worker_pb2, worker_pb2_grpc
-from tollgate_common.grpc_channel import create_channel
+import httpx
+from tollgate_common.odoo_version import probe_odoo_version
+from tollgate_common.tenants.spec import OdooSpec
 
 from tollgate_operator.context import OperatorContext
 
 PROBE_DEADLINE_SECONDS: Final = 5.0
+USER_AGENT: Final = "tollgate-operator/0.1"
 logger = logging.getLogger(__name__)
 
 
-async def describe_odoo(address: str) -> str | None:
-    """The Odoo version string the worker at ``address`` reports, or None when it cannot tell."""
-    channel = create_channel(address, default_deadline=PROBE_DEADLINE_SECONDS)
-    try:
-        stub = worker_pb2_grpc.WorkerServiceStub(channel)
-        response = await stub.DescribeOdoo(worker_pb2.DescribeOdooRequest())
-    except grpc.aio.AioRpcError as error:
-        logger.info(
-            "odoo version probe failed", extra={"address": address, "code": str(error.code())}
-        )
-        return None
-    finally:
-        await channel.close()
-    return response.version or None
+async def detect_odoo_version(odoo: OdooSpec) -> str | None:
+    """The series the tenant's Odoo reports ("18.0"), or None when it names none in time."""
+    async with httpx.AsyncClient(
+        verify=odoo.verify_tls,
+        timeout=PROBE_DEADLINE_SECONDS,
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
+    ) as client:
+        try:
+            async with asyncio.timeout(PROBE_DEADLINE_SECONDS):
+                return await probe_odoo_version(odoo.url, client=client)
+        except TimeoutError:
+            return None
 
 
-def probe_in_background(ctx: OperatorContext, namespace: str, name: str, address: str) -> None:
+def probe_in_background(ctx: OperatorContext, namespace: str, name: str, odoo: OdooSpec) -> None:
     """Start one probe for the tenant unless one is already running."""
     key = (namespace, name)
     if key in ctx.probes:
         return
-    task = asyncio.get_running_loop().create_task(_probe(ctx, namespace, name, address))
+    task = asyncio.get_running_loop().create_task(_probe(ctx, namespace, name, odoo))
     ctx.probes[key] = task
     task.add_done_callback(lambda _: ctx.probes.pop(key, None))
 
 
-async def _probe(ctx: OperatorContext, namespace: str, name: str, address: str) -> None:
-    version = await describe_odoo(address)
+async def _probe(ctx: OperatorContext, namespace: str, name: str, odoo: OdooSpec) -> None:
+    version = await detect_odoo_version(odoo)
     if version is None:
+        logger.info("no Odoo version yet", extra={"tenant": name, "namespace": namespace})
         return
     async with ctx.lock(namespace, name):
         tenant = await ctx.client.get("OdooTenant", namespace, name)
         if tenant is None or (tenant.get("status") or {}).get("odooVersion") == version:
+            return
+        # The spec may have moved to another Odoo while the probe ran: that one is asked next.
+        if ((tenant.get("spec") or {}).get("odoo") or {}).get("url") != odoo.url:
             return
         await ctx.client.merge_patch(
             "OdooTenant", namespace, name, {"status": {"odooVersion": version}}, sub="status"

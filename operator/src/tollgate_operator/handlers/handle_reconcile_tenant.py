@@ -21,6 +21,7 @@ from tollgate_common.tenants import (
     TenantSpecError,
     parse_tenant_resource,
 )
+from tollgate_common.tenants.spec import OdooSpec
 
 from tollgate_operator import build
 from tollgate_operator.apply import apply, is_subset
@@ -41,6 +42,7 @@ from tollgate_operator.status import (
 class Outcome:
     status: dict[str, Any]
     retry: str | None = None  # why the reconcile should be retried soon
+    odoo: OdooSpec | None = None  # the tenant's Odoo, once its children are applied
 
 
 def _timestamp(now: datetime) -> str:
@@ -170,22 +172,19 @@ async def reconcile_tenant(
     async with ctx.lock(meta["namespace"], meta["name"]):
         outcome = await _reconcile(ctx, tenant, now or datetime.now(UTC), logger)
         await _write_status(ctx, tenant, outcome.status)
-    _probe_version_when_ready(ctx, tenant, outcome.status)
+    _probe_version(ctx, tenant, outcome)
     return outcome
 
 
-def _probe_version_when_ready(
-    ctx: OperatorContext, tenant: Mapping[str, Any], status: Mapping[str, Any]
-) -> None:
-    """Ask the worker for its Odoo's version once it is available and none is known yet."""
-    ready = condition(status.get("conditions") or [], "Ready")
-    if ready is None or ready.get("status") != "True":
-        return
-    if (tenant.get("status") or {}).get("odooVersion"):
-        return
-    meta = tenant["metadata"]
-    address = build.worker_address(ctx.settings, meta["name"], meta["namespace"])
-    probe_in_background(ctx, meta["namespace"], meta["name"], address)
+def _probe_version(ctx: OperatorContext, tenant: Mapping[str, Any], outcome: Outcome) -> None:
+    """Ask the tenant's Odoo for its version in the background, once its children are applied.
+
+    Every reconcile asks again (at the latest the periodic resync), so the status follows a
+    move to another Odoo or an upgrade of it; a probe already running is not doubled.
+    """
+    if outcome.odoo is not None:
+        meta = tenant["metadata"]
+        probe_in_background(ctx, meta["namespace"], meta["name"], outcome.odoo)
 
 
 async def _write_status(
@@ -240,7 +239,7 @@ async def _reconcile(
         configRevision=config.revision,
         workerPublicKeyId=ring.key_id(),
     )
-    return Outcome(status)
+    return Outcome(status, odoo=spec.odoo)
 
 
 def status_changed(tenant: Mapping[str, Any], status: Mapping[str, Any]) -> bool:
@@ -287,5 +286,4 @@ async def refresh_worker_status(
         )
         status = _status(tenant, observation, datetime.now(UTC))
         await _write_status(ctx, tenant, status)
-    _probe_version_when_ready(ctx, tenant, status)
     return True
