@@ -34,6 +34,7 @@ from tollgate_common.telemetry import (
     get_meter,
     metric_exporter_from_env,
     otlp_target,
+    traces_file_from_env,
 )
 from tollgate_common.testing import ECHO_SERVICE, call_echo, echo_service, running_grpc_server
 
@@ -104,6 +105,23 @@ def test_no_exporter_without_configuration() -> None:
         )
         is None
     )
+
+
+def test_the_traces_file_unless_an_explicit_exporter_list_leaves_it_out() -> None:
+    dev = {"TOLLGATE_TRACES_FILE": "/tmp/state/traces.jsonl"}
+    assert traces_file_from_env({}) is None
+    assert str(traces_file_from_env(dev)) == "/tmp/state/traces.jsonl"
+    assert str(traces_file_from_env({**dev, "OTEL_TRACES_EXPORTER": "otlp,file"})).endswith(
+        ".jsonl"
+    )
+    assert traces_file_from_env({**dev, "OTEL_TRACES_EXPORTER": "otlp"}) is None
+    assert traces_file_from_env({**dev, "OTEL_TRACES_EXPORTER": "none"}) is None
+    # "file" alone: the file and no OTLP, even with an endpoint.
+    only_file = {**dev, "OTEL_TRACES_EXPORTER": "file", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c"}
+    assert exporter_from_env(only_file) is None
+    assert traces_file_from_env(only_file) is not None
+    with pytest.raises(ConfigurationError, match=r"^OTEL_METRICS_EXPORTER: file not supported"):
+        metric_exporter_from_env({"OTEL_METRICS_EXPORTER": "file"})
 
 
 def test_otlp_exporter_when_an_endpoint_is_configured() -> None:

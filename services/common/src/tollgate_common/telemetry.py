@@ -7,7 +7,8 @@ The SDK owns its environment: ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES`
 ``OTEL_METRIC_EXPORT_INTERVAL``, ``OTEL_PROPAGATORS`` and ``OTEL_SDK_DISABLED``; logs (the audit
 records) leave through ``OTEL_LOGS_EXPORTER`` / ``OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`` likewise.
 Locally, ``TOLLGATE_TRACES_FILE`` names a JSON-lines file every finished span is appended to
-(``tollgate dev`` sets it; ``tollgate trace`` reads it).
+(``tollgate dev`` sets it; ``tollgate trace`` reads it) unless ``OTEL_TRACES_EXPORTER`` is set and
+does not list ``file``: an explicit exporter list is the whole list.
 
 An exporter is created only when one is configured; without one, spans still get ids (for log
 correlation and propagation) but are never exported, which costs next to nothing. Trace context
@@ -55,6 +56,8 @@ from tollgate_common.span_file import JsonLinesSpanExporter
 
 OTLP_PROTOCOLS = ("grpc", "http/protobuf")
 EXPORTER_NAMES = ("otlp", "console", "none")
+# Traces also know "file": the dev stack's JSON-lines file (TOLLGATE_TRACES_FILE).
+TRACE_EXPORTER_NAMES = (*EXPORTER_NAMES, "file")
 
 Signal = Literal["traces", "metrics", "logs"]
 TRACES_FILE_VARIABLE = "TOLLGATE_TRACES_FILE"
@@ -73,10 +76,11 @@ class OtlpTarget:
 def _exporter_names(environ: Mapping[str, str], signal: Signal) -> set[str]:
     variable = f"OTEL_{signal.upper()}_EXPORTER"
     names = {n.strip().lower() for n in environ.get(variable, "otlp").split(",") if n.strip()}
-    unknown = sorted(names - set(EXPORTER_NAMES))
+    known = TRACE_EXPORTER_NAMES if signal == "traces" else EXPORTER_NAMES
+    unknown = sorted(names - set(known))
     if unknown:
         raise ConfigurationError(
-            f"{variable}: {', '.join(unknown)} not supported; use otlp, console or none"
+            f"{variable}: {', '.join(unknown)} not supported; use {', '.join(known)}"
         )
     return names
 
@@ -121,6 +125,8 @@ def exporter_from_env(environ: Mapping[str, str]) -> SpanExporter | None:
         return None
     if "console" in names:
         return ConsoleSpanExporter()
+    if "otlp" not in names:
+        return None
     target = otlp_target(environ, "traces")
     if target is None:
         return None
@@ -135,6 +141,17 @@ def exporter_from_env(environ: Mapping[str, str]) -> SpanExporter | None:
     )
 
     return HttpSpanExporter(endpoint=target.endpoint)
+
+
+def traces_file_from_env(environ: Mapping[str, str]) -> Path | None:
+    """The JSON-lines file spans are appended to: ``TOLLGATE_TRACES_FILE``, when set, unless
+    ``OTEL_TRACES_EXPORTER`` is set without ``file`` (so ``otlp`` alone means OTLP alone)."""
+    traces_file = environ.get(TRACES_FILE_VARIABLE, "").strip()
+    if not traces_file:
+        return None
+    if environ.get("OTEL_TRACES_EXPORTER") and "file" not in _exporter_names(environ, "traces"):
+        return None
+    return Path(traces_file)
 
 
 def metric_exporter_from_env(environ: Mapping[str, str]) -> MetricExporter | None:
@@ -229,9 +246,9 @@ def build_tracer_provider(
     exporter = exporter_from_env(env)
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
-    traces_file = env.get(TRACES_FILE_VARIABLE, "").strip()
-    if traces_file:
-        provider.add_span_processor(BatchSpanProcessor(JsonLinesSpanExporter(Path(traces_file))))
+    traces_file = traces_file_from_env(env)
+    if traces_file is not None:
+        provider.add_span_processor(BatchSpanProcessor(JsonLinesSpanExporter(traces_file)))
     for processor in span_processors:
         provider.add_span_processor(processor)
     return provider
