@@ -96,6 +96,18 @@ def test_an_unknown_simulator_series_is_refused(tmp_path: Path) -> None:
         load_tenants(tmp_path)
 
 
+def test_a_tenant_defined_twice_names_both_files(tmp_path: Path) -> None:
+    document = (
+        "apiVersion: tollgate.dev/v1alpha1\nkind: OdooTenant\nmetadata: {name: acme}\n"
+        "spec: {odoo: {url: 'https://odoo.example.com', database: x}}\n"
+    )
+    (tmp_path / "a.yaml").write_text(document)
+    (tmp_path / "b.yaml").write_text(document)
+    with pytest.raises(DevStackError) as raised:
+        load_tenants(tmp_path)
+    assert str(raised.value) == "b.yaml: tenant 'acme' is already defined in a.yaml"
+
+
 def test_no_tenant_files_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(DevStackError, match="no tenant files"):
         load_tenants(tmp_path)

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from tollgate_common.telemetry import TRACES_FILE_VARIABLE
 from tollgate_common.tenants import TenantConfig, TenantSpec, compile_tenant, parse_tenant_resource
+from tollgate_common.tenants.registry import redefinition
 from tollgate_common.tenants.resource import TenantSpecError, load_yaml_documents
 
 from tollgate_cli.devstack.secrets import DevSecrets
@@ -125,13 +126,15 @@ def load_tenants(directory: Path) -> list[DevTenant]:
     if not paths:
         raise DevStackError(f"no tenant files (*.yaml) in {directory}")
     tenants: dict[str, DevTenant] = {}
+    origins: dict[str, str] = {}
     for path in paths:
         try:
             documents = load_yaml_documents(path.read_text(encoding="utf-8"), source=path.name)
             for document in documents:
                 name, spec = parse_tenant_resource(document, source=path.name)
-                if name in tenants:
-                    raise DevStackError(f"{path.name}: tenant {name!r} is defined twice")
+                if problem := redefinition(name, origins):
+                    raise DevStackError(f"{path.name}: {problem}")
+                origins[name] = path.name
                 tenants[name] = DevTenant(name, spec, _simulator_series(document, path.name))
         except TenantSpecError as error:
             raise DevStackError(str(error)) from None
