@@ -2,7 +2,8 @@
 
 Built once at start-up and kept in kopf's memo. The per-tenant lock serialises a tenant's
 reconciles (its own update and the events of its children) so two never race to create its key.
-``probes`` holds the Odoo version probes running in the background, one per tenant at most.
+``probes`` holds the Odoo version probes running in the background (tenant and Odoo URL: one
+at a time for each).
 ``written`` remembers the resourceVersion and generation of every child as the operator last
 wrote or checked it, so the watch echo of its own write is told apart from someone else's change.
 """
@@ -28,7 +29,7 @@ class OperatorContext:
     )
 
     written: dict[tuple[str, str, str], tuple[str, int]] = field(default_factory=dict)
-    probes: dict[tuple[str, str], asyncio.Task[None]] = field(default_factory=dict)
+    probes: dict[tuple[str, str, str], asyncio.Task[None]] = field(default_factory=dict)
 
     async def aclose(self) -> None:
         """Stop the Odoo version probes (they write through the client), then the client."""

@@ -15,6 +15,7 @@ from typing import Final
 
 import httpx
 from tollgate_common.odoo_version import probe_odoo_version
+from tollgate_common.tenants import TenantSpecError, parse_tenant_resource
 from tollgate_common.tenants.spec import OdooSpec
 
 from tollgate_operator.context import OperatorContext
@@ -40,8 +41,8 @@ async def detect_odoo_version(odoo: OdooSpec) -> str | None:
 
 
 def probe_in_background(ctx: OperatorContext, namespace: str, name: str, odoo: OdooSpec) -> None:
-    """Start one probe for the tenant unless one is already running."""
-    key = (namespace, name)
+    """Start a probe of the tenant's Odoo unless one of that same Odoo is already running."""
+    key = (namespace, name, odoo.url)
     if key in ctx.probes:
         return
     task = asyncio.get_running_loop().create_task(_probe(ctx, namespace, name, odoo))
@@ -59,7 +60,11 @@ async def _probe(ctx: OperatorContext, namespace: str, name: str, odoo: OdooSpec
         if tenant is None or (tenant.get("status") or {}).get("odooVersion") == version:
             return
         # The spec may have moved to another Odoo while the probe ran: that one is asked next.
-        if ((tenant.get("spec") or {}).get("odoo") or {}).get("url") != odoo.url:
+        try:
+            _, spec = parse_tenant_resource(tenant)
+        except TenantSpecError:
+            return
+        if spec.odoo.url != odoo.url:
             return
         await ctx.client.merge_patch(
             "OdooTenant", namespace, name, {"status": {"odooVersion": version}}, sub="status"
