@@ -60,3 +60,26 @@ def test_the_documented_tool_call_uses_the_demo_endpoint_and_key() -> None:
     assert f"--key {key['key']}" in call
     assert "--url http://localhost:8000/t/demo/mcp" in call
     assert key["tenant"] == "demo"
+
+
+def _readme_install_lines() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Install on Kubernetes", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+    return block.splitlines()
+
+
+def test_the_readme_walk_through_types_the_same_commands_as_the_guide() -> None:
+    """The README's short walk-through must not drift from the guide the tests above check."""
+    readme, guide = _readme_install_lines(), _shell_lines()
+    for command in ("helm install ", "uv run tollgate call ", "kind load ", "docker build "):
+        assert [line for line in readme if line.startswith(command)] == [
+            line for line in guide if line.startswith(command)
+        ], command
+    (printf,) = [line for line in readme if line.startswith("printf ")]
+    words = shlex.split(printf)
+    assert words[-2:] == [">", "dev-keys.yaml"]
+    written = words[1].encode().decode("unicode_escape")
+    (keys,) = re.findall(r"cat > dev-keys.yaml <<'EOF'\n(.*?)\nEOF", DOC.read_text(), re.DOTALL)
+    assert yaml.safe_load(written) == yaml.safe_load(keys)
+    assert any(line.startswith("kubectl -n tollgate wait odootenant/demo") for line in readme)
