@@ -7,11 +7,14 @@ words; the calls run as the dev user `demo` (a salesperson of the first company 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import io
 import json
 import os
+import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from mcp_types import BlobResourceContents, EmbeddedResource, TextContent, TextR
 from tollgate_cli.remote import connect
 from tollgate_cli.stack_file import TenantEndpoint
 from tollgate_cli.testing import DevStack, running_dev_stack
+from tollgate_odoo_sim.addons.demo import DEMO_USERS
 
 pytestmark = pytest.mark.e2e
 
@@ -277,6 +281,44 @@ async def test_report_with_an_api_key_is_refused_in_plain_words(endpoint: Tenant
         text = await error(client, "render_report", {"model": "sale.order", "ids": [order]})
         assert "web session" in text
         assert "API key" in text
+
+
+# Not t19: Odoo 19's JSON-2 API, which the worker speaks there, takes API keys only.
+@pytest.mark.parametrize("tenant", ["t17", "t18"])
+async def test_report_with_a_password_connection_returns_the_pdf(
+    tenant: str, stack: DevStack
+) -> None:
+    """A connection whose sealed secret is the user's Odoo password (what a person types on the
+    login page when they have no API key) gets the PDF: front -> auth -> policy -> worker -> a
+    web session on the simulator -> an MCP blob resource."""
+    endpoint = stack.info.tenants[tenant]
+    password = next(u.password for u in DEMO_USERS if u.login == endpoint.odoo_login)
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("tollgate")),
+        *("keys", "create", "--tenant", endpoint.name, "--subject", "reports@example.com"),
+        *("--odoo-login", endpoint.odoo_login, "--auth-address", stack.info.auth_address),
+        env={**os.environ, "TOLLGATE_ODOO_API_KEY": password},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    (key,) = re.findall(r"API key \(shown once; store it now\): (\S+)", out.decode())
+    async with connect(endpoint.mcp_url, key) as client:
+        orders = await call(
+            client, "search_records", {"model": "sale.order", "fields": ["name"], "limit": 1}
+        )
+        order = orders["records"][0]["id"]
+        result = await client.call_tool("render_report", {"model": "sale.order", "ids": [order]})
+        assert not result.is_error, result.content
+        assert result.structured_content is not None
+        (blob,) = [block for block in result.content if isinstance(block, EmbeddedResource)]
+        assert isinstance(blob.resource, BlobResourceContents)
+        assert blob.resource.mime_type == "application/pdf"
+        assert str(blob.resource.uri) == result.structured_content["uri"]
+        pdf = base64.b64decode(blob.resource.blob)
+        assert pdf.startswith(b"%PDF")
+        assert len(pdf) == result.structured_content["size"]
 
 
 async def test_export_streams_progress_and_returns_a_csv(endpoint: TenantEndpoint) -> None:
