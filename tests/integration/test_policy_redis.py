@@ -166,6 +166,15 @@ def test_limits_hold_across_processes_and_nothing_is_counted_twice(redis_url: st
         assert int(client.get(f"policy:rl:acme:user:user{user}@acme.example:m") or 0) == count
 
 
+def outcome(n: int) -> policy_pb2.RecordOutcomeRequest:
+    return policy_pb2.RecordOutcomeRequest(
+        decision_id=f"dec_{n}",
+        principal=authorize_request(n % USERS, n).principal,
+        call=authorize_request(n % USERS, n).call,
+        outcome=policy_pb2.OUTCOME_SUCCESS,
+    )
+
+
 def test_concurrent_outcomes_make_one_unbroken_chain(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     client.flushall()
@@ -174,20 +183,19 @@ def test_concurrent_outcomes_make_one_unbroken_chain(redis_url: str) -> None:
 
         async def run() -> policy_pb2.VerifyAuditResponse:
             async with stubs(addresses) as policy:
-                await asyncio.gather(
+                # Batches of three, sent at once to every process: the writers race.
+                answers = await asyncio.gather(
                     *(
-                        policy[n % len(policy)].RecordOutcome(
-                            policy_pb2.RecordOutcomeRequest(
-                                decision_id=f"dec_{n}",
-                                principal=authorize_request(n % USERS, n).principal,
-                                call=authorize_request(n % USERS, n).call,
-                                outcome=policy_pb2.OUTCOME_SUCCESS,
+                        policy[b % len(policy)].RecordOutcomes(
+                            policy_pb2.RecordOutcomesRequest(
+                                records=[outcome(n) for n in range(b * 3, b * 3 + 3)]
                             ),
                             timeout=20,
                         )
-                        for n in range(calls)
+                        for b in range(calls // 3)
                     )
                 )
+                assert all(not answer.rejected for answer in answers)
                 return await policy[0].VerifyAudit(
                     policy_pb2.VerifyAuditRequest(tenant="acme"), timeout=20
                 )

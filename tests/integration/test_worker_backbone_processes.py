@@ -1,7 +1,7 @@
 """auth, policy and the worker as separate processes against the Odoo simulator.
 
 The chain the front drives for one tool call — auth.VerifyToken, policy.Authorize,
-worker.ExecuteTool, policy.RecordOutcome — over real gRPC between real processes, started exactly
+worker.ExecuteTool, policy.RecordOutcomes — over real gRPC between real processes, started exactly
 as ``tollgate dev`` starts them (console scripts configured by ``TOLLGATE_<NAME>_*`` only).
 """
 
@@ -193,16 +193,21 @@ async def tool_call(backbone: Backbone, token: str, tenant: str, arguments: dict
         result = await worker_pb2_grpc.WorkerServiceStub(worker_channel).ExecuteTool(
             worker_pb2.ExecuteToolRequest(principal=verified.principal, call=call), timeout=10
         )
-        await policy.RecordOutcome(
-            policy_pb2.RecordOutcomeRequest(
-                decision_id=decision.decision_id,
-                principal=verified.principal,
-                call=call,
-                outcome=policy_pb2.OUTCOME_SUCCESS,
-                record_count=result.record_count,
+        recorded = await policy.RecordOutcomes(
+            policy_pb2.RecordOutcomesRequest(
+                records=[
+                    policy_pb2.RecordOutcomeRequest(
+                        decision_id=decision.decision_id,
+                        principal=verified.principal,
+                        call=call,
+                        outcome=policy_pb2.OUTCOME_SUCCESS,
+                        record_count=result.record_count,
+                    )
+                ]
             ),
             timeout=5,
         )
+        assert not recorded.rejected
         return json.loads(result.result_json)
 
 

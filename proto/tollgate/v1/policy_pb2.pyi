@@ -146,7 +146,7 @@ class AuthorizeResponse(_message.Message):
     APPROVAL_EXPIRES_AT_FIELD_NUMBER: _builtins.int
     decision: Global___Decision.ValueType
     decision_id: _builtins.str
-    """Identifies this decision; RecordOutcome refers to it."""
+    """Identifies this decision; the call's outcome record refers to it."""
     reason_code: _builtins.str
     """Machine-readable reason for a deny, e.g. "model_operation_denied"."""
     message: _builtins.str
@@ -668,6 +668,8 @@ Global___FilterToolsResponse: _TypeAlias = FilterToolsResponse  # noqa: Y015
 
 @_typing.final
 class RecordOutcomeRequest(_message.Message):
+    """One call's outcome (RecordOutcomes takes many)."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     DECISION_ID_FIELD_NUMBER: _builtins.int
@@ -678,6 +680,8 @@ class RecordOutcomeRequest(_message.Message):
     RECORD_COUNT_FIELD_NUMBER: _builtins.int
     DURATION_MS_FIELD_NUMBER: _builtins.int
     TRACE_ID_FIELD_NUMBER: _builtins.int
+    SPAN_ID_FIELD_NUMBER: _builtins.int
+    TRACE_SAMPLED_FIELD_NUMBER: _builtins.int
     decision_id: _builtins.str
     outcome: Global___Outcome.ValueType
     error_reason: _builtins.str
@@ -685,6 +689,11 @@ class RecordOutcomeRequest(_message.Message):
     record_count: _builtins.int
     duration_ms: _builtins.float
     trace_id: _builtins.str
+    """The call's trace and span (hex), which its audit log line and OTLP log record carry: the
+    batch travels in a trace of its own.
+    """
+    span_id: _builtins.str
+    trace_sampled: _builtins.bool
     @_builtins.property
     def principal(self) -> _common_pb2.Principal: ...
     @_builtins.property
@@ -700,26 +709,86 @@ class RecordOutcomeRequest(_message.Message):
         record_count: _builtins.int = ...,
         duration_ms: _builtins.float = ...,
         trace_id: _builtins.str = ...,
+        span_id: _builtins.str = ...,
+        trace_sampled: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["call", b"call", "principal", b"principal"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["call", b"call", "decision_id", b"decision_id", "duration_ms", b"duration_ms", "error_reason", b"error_reason", "outcome", b"outcome", "principal", b"principal", "record_count", b"record_count", "trace_id", b"trace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["call", b"call", "decision_id", b"decision_id", "duration_ms", b"duration_ms", "error_reason", b"error_reason", "outcome", b"outcome", "principal", b"principal", "record_count", b"record_count", "span_id", b"span_id", "trace_id", b"trace_id", "trace_sampled", b"trace_sampled"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordOutcomeRequest: _TypeAlias = RecordOutcomeRequest  # noqa: Y015
 
 @_typing.final
-class RecordOutcomeResponse(_message.Message):
+class RecordOutcomesRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
+
+    RECORDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def records(self) -> _containers.RepeatedCompositeFieldContainer[Global___RecordOutcomeRequest]:
+        """At most 1000."""
 
     def __init__(
         self,
+        *,
+        records: _abc.Iterable[Global___RecordOutcomeRequest] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["records", b"records"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___RecordOutcomeResponse: _TypeAlias = RecordOutcomeResponse  # noqa: Y015
+Global___RecordOutcomesRequest: _TypeAlias = RecordOutcomesRequest  # noqa: Y015
+
+@_typing.final
+class OutcomeRejection(_message.Message):
+    """A record that was not written, and why; every record not named here was written."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INDEX_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    index: _builtins.int
+    """Its position in the request."""
+    code: _builtins.str
+    """The ErrorCode name, e.g. "INVALID_ARGUMENT", or "UNAVAILABLE" when the audit store could not
+    take it (sending it again may succeed).
+    """
+    message: _builtins.str
+    def __init__(
+        self,
+        *,
+        index: _builtins.int = ...,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "index", b"index", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OutcomeRejection: _TypeAlias = OutcomeRejection  # noqa: Y015
+
+@_typing.final
+class RecordOutcomesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REJECTED_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rejected(self) -> _containers.RepeatedCompositeFieldContainer[Global___OutcomeRejection]: ...
+    def __init__(
+        self,
+        *,
+        rejected: _abc.Iterable[Global___OutcomeRejection] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rejected", b"rejected"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordOutcomesResponse: _TypeAlias = RecordOutcomesResponse  # noqa: Y015

@@ -45,10 +45,10 @@ class PolicyServiceStub:
                 request_serializer=tollgate_dot_v1_dot_policy__pb2.FilterToolsRequest.SerializeToString,
                 response_deserializer=tollgate_dot_v1_dot_policy__pb2.FilterToolsResponse.FromString,
                 _registered_method=True)
-        self.RecordOutcome = channel.unary_unary(
-                '/tollgate.v1.PolicyService/RecordOutcome',
-                request_serializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomeRequest.SerializeToString,
-                response_deserializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomeResponse.FromString,
+        self.RecordOutcomes = channel.unary_unary(
+                '/tollgate.v1.PolicyService/RecordOutcomes',
+                request_serializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomesRequest.SerializeToString,
+                response_deserializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomesResponse.FromString,
                 _registered_method=True)
         self.Explain = channel.unary_unary(
                 '/tollgate.v1.PolicyService/Explain',
@@ -100,8 +100,9 @@ class PolicyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def RecordOutcome(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+    def RecordOutcomes(self, request, context):
+        """How calls ended, for the audit trail: the front sends them in batches, off the calls' path.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -159,10 +160,10 @@ def add_PolicyServiceServicer_to_server(servicer, server):
                     request_deserializer=tollgate_dot_v1_dot_policy__pb2.FilterToolsRequest.FromString,
                     response_serializer=tollgate_dot_v1_dot_policy__pb2.FilterToolsResponse.SerializeToString,
             ),
-            'RecordOutcome': grpc.unary_unary_rpc_method_handler(
-                    servicer.RecordOutcome,
-                    request_deserializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomeRequest.FromString,
-                    response_serializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomeResponse.SerializeToString,
+            'RecordOutcomes': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordOutcomes,
+                    request_deserializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomesRequest.FromString,
+                    response_serializer=tollgate_dot_v1_dot_policy__pb2.RecordOutcomesResponse.SerializeToString,
             ),
             'Explain': grpc.unary_unary_rpc_method_handler(
                     servicer.Explain,
@@ -261,7 +262,7 @@ class PolicyService:
             _registered_method=True)
 
     @staticmethod
-    def RecordOutcome(request,
+    def RecordOutcomes(request,
             target,
             options=(),
             channel_credentials=None,
@@ -274,9 +275,9 @@ class PolicyService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/tollgate.v1.PolicyService/RecordOutcome',
-            tollgate_dot_v1_dot_policy__pb2.RecordOutcomeRequest.SerializeToString,
-            tollgate_dot_v1_dot_policy__pb2.RecordOutcomeResponse.FromString,
+            '/tollgate.v1.PolicyService/RecordOutcomes',
+            tollgate_dot_v1_dot_policy__pb2.RecordOutcomesRequest.SerializeToString,
+            tollgate_dot_v1_dot_policy__pb2.RecordOutcomesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -38,7 +38,8 @@ class PolicyServiceStub:
     """Which of these tools may the caller see at all (filters tools/list): a tool is shown only
     when its tool rules allow it and its operation could be allowed on some model.
     """
-    RecordOutcome: _grpc.UnaryUnaryMultiCallable[_policy_pb2.RecordOutcomeRequest, _policy_pb2.RecordOutcomeResponse]
+    RecordOutcomes: _grpc.UnaryUnaryMultiCallable[_policy_pb2.RecordOutcomesRequest, _policy_pb2.RecordOutcomesResponse]
+    """How calls ended, for the audit trail: the front sends them in batches, off the calls' path."""
     Explain: _grpc.UnaryUnaryMultiCallable[_policy_pb2.AuthorizeRequest, _policy_pb2.ExplainResponse]
     """Which rule would decide this call, without counting it or creating an approval."""
     ListApprovals: _grpc.UnaryUnaryMultiCallable[_policy_pb2.ListApprovalsRequest, _policy_pb2.ListApprovalsResponse]
@@ -60,7 +61,8 @@ class PolicyServiceAsyncStub(PolicyServiceStub):
     """Which of these tools may the caller see at all (filters tools/list): a tool is shown only
     when its tool rules allow it and its operation could be allowed on some model.
     """
-    RecordOutcome: _aio.UnaryUnaryMultiCallable[_policy_pb2.RecordOutcomeRequest, _policy_pb2.RecordOutcomeResponse]  # type: ignore[assignment]
+    RecordOutcomes: _aio.UnaryUnaryMultiCallable[_policy_pb2.RecordOutcomesRequest, _policy_pb2.RecordOutcomesResponse]  # type: ignore[assignment]
+    """How calls ended, for the audit trail: the front sends them in batches, off the calls' path."""
     Explain: _aio.UnaryUnaryMultiCallable[_policy_pb2.AuthorizeRequest, _policy_pb2.ExplainResponse]  # type: ignore[assignment]
     """Which rule would decide this call, without counting it or creating an approval."""
     ListApprovals: _aio.UnaryUnaryMultiCallable[_policy_pb2.ListApprovalsRequest, _policy_pb2.ListApprovalsResponse]  # type: ignore[assignment]
@@ -93,11 +95,12 @@ class PolicyServiceServicer(metaclass=_abc_1.ABCMeta):
         """
 
     @_abc_1.abstractmethod
-    def RecordOutcome(
+    def RecordOutcomes(
         self,
-        request: _policy_pb2.RecordOutcomeRequest,
+        request: _policy_pb2.RecordOutcomesRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_policy_pb2.RecordOutcomeResponse, _abc.Awaitable[_policy_pb2.RecordOutcomeResponse]]: ...
+    ) -> _typing.Union[_policy_pb2.RecordOutcomesResponse, _abc.Awaitable[_policy_pb2.RecordOutcomesResponse]]:
+        """How calls ended, for the audit trail: the front sends them in batches, off the calls' path."""
 
     @_abc_1.abstractmethod
     def Explain(

@@ -189,18 +189,35 @@ async def test_redis_down_is_store_unavailable() -> None:
         await store.close()
 
 
-async def test_append_if_last_lets_exactly_one_concurrent_writer_extend_the_chain(
+async def test_extend_if_last_lets_exactly_one_concurrent_writer_extend_the_chain(
     store: Store,
 ) -> None:
-    first = await store.stream_append_if_last("chain", {"n": "0"}, last_id=None)
+    first = await store.stream_extend_if_last("chain", [{"n": "0"}], last_id=None)
     assert first is not None
-    assert await store.stream_append_if_last("chain", {"n": "x"}, last_id=None) is None
+    assert await store.stream_extend_if_last("chain", [{"n": "x"}], last_id=None) is None
 
     attempts = await asyncio.gather(
-        *(store.stream_append_if_last("chain", {"n": str(i)}, last_id=first) for i in range(10))
+        *(
+            store.stream_extend_if_last("chain", [{"n": str(i)}, {"n": f"{i}b"}], last_id=first[0])
+            for i in range(10)
+        )
     )
 
     winners = [a for a in attempts if a is not None]
     assert len(winners) == 1
     entries = await store.stream_range("chain")
-    assert [e.id for e in entries] == [first, winners[0]]
+    assert [e.id for e in entries] == [*first, *winners[0]]
+    won = entries[1].fields["n"]
+    assert [dict(e.fields) for e in entries[1:]] == [{"n": won}, {"n": f"{won}b"}]
+
+
+async def test_extend_if_last_appends_a_batch_in_order_and_trims(store: Store) -> None:
+    ids = await store.stream_extend_if_last(
+        "batch", [{"n": str(i), "k": "v"} for i in range(5)], last_id=None, max_length=3
+    )
+    assert ids is not None
+    assert len(ids) == 5
+    entries = await store.stream_range("batch")
+    assert [e.id for e in entries] == ids[2:]
+    assert [e.fields["n"] for e in entries] == ["2", "3", "4"]
+    assert await store.stream_extend_if_last("batch", [], last_id="0-1") == []

@@ -101,12 +101,12 @@ class FakePolicy(policy_pb2_grpc.PolicyServiceServicer):
             tools=[t.name for t in request.tools if t.name not in self.denied_tools]
         )
 
-    async def RecordOutcome(
-        self, request: policy_pb2.RecordOutcomeRequest, context: Any
-    ) -> policy_pb2.RecordOutcomeResponse:
-        self.outcomes.append(request)
+    async def RecordOutcomes(
+        self, request: policy_pb2.RecordOutcomesRequest, context: Any
+    ) -> policy_pb2.RecordOutcomesResponse:
+        self.outcomes.extend(request.records)
         self.outcome_recorded.set()
-        return policy_pb2.RecordOutcomeResponse()
+        return policy_pb2.RecordOutcomesResponse()
 
 
 class FakeWorker(worker_pb2_grpc.WorkerServiceServicer):

@@ -200,7 +200,7 @@ async def test_audit_chain_verifies_and_detects_edits_and_deletions() -> None:
     trail = AuditTrail(store, max_length=1000)
     config = tenant(POLICY)
     for n in range(6):
-        await trail.record(outcome(n), config, denied_fields=("vat",))
+        await trail.record([outcome(n)], config, lambda _model: ("vat",))
     report = await trail.verify("acme")
     assert (report.intact, report.records) == (True, 6)
     entries = await store.stream_range(audit_stream("acme"))
@@ -221,13 +221,30 @@ async def test_audit_chain_verifies_and_detects_edits_and_deletions() -> None:
     assert "deleted" in report.problem
 
 
+async def test_batches_from_several_writers_make_one_chain_in_order() -> None:
+    store = InMemoryStore()
+    config = tenant({**POLICY, "audit": {}})
+    mine, other = AuditTrail(store, max_length=1000), AuditTrail(store, max_length=1000)
+    first = await mine.record([outcome(0), outcome(1), outcome(2)], config)
+    await other.record([outcome(3)], config)
+    # ``mine`` still believes its own last record is the newest: it must notice and re-chain.
+    last = await mine.record([outcome(4), outcome(5)], config)
+    entries = await store.stream_range(audit_stream("acme"))
+    assert [e.id for e in entries][:3] == first
+    assert [e.id for e in entries][-2:] == last
+    assert [e.fields["tool"] for e in entries] == ["search_records"] * 6
+    assert [dict(e.fields)["user"] for e in entries] == [f"u{n % 2}@acme.example" for n in range(6)]
+    report = await mine.verify("acme")
+    assert (report.intact, report.records) == (True, 6)
+
+
 async def test_audit_query_filters_by_user_and_decision() -> None:
     store = InMemoryStore()
     trail = AuditTrail(store, max_length=1000)
     config = tenant({**POLICY, "audit": {}})
     for n in range(4):
-        await trail.record(outcome(n), config)
-    await trail.record(outcome(5, policy_pb2.OUTCOME_DENIED), config)
+        await trail.record([outcome(n)], config)
+    await trail.record([outcome(5, policy_pb2.OUTCOME_DENIED)], config)
     users = await trail.query("acme", AuditQuery(user="u0@acme.example"))
     assert len(users) == 2
     denied = await trail.query("acme", AuditQuery(decision="deny"))
@@ -246,8 +263,17 @@ async def test_every_record_also_leaves_as_an_opentelemetry_log_record() -> None
     provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
     store = InMemoryStore()
     trail = AuditTrail(store, max_length=10, otel_logger=provider.get_logger("tollgate.audit"))
-    record_id = await trail.record(outcome(1), tenant({**POLICY, "audit": {}}))
+    call = outcome(1)
+    call.trace_id, call.span_id, call.trace_sampled = (
+        "0af7651916cd43dd8448eb211c80319c",
+        "b7ad6b7169203331",
+        True,
+    )
+    (record_id,) = await trail.record([call], tenant({**POLICY, "audit": {}}))
     (exported,) = exporter.get_finished_logs()
+    # The record joins the call's trace, not the one of the batch that carried it.
+    assert format(exported.log_record.trace_id, "032x") == call.trace_id
+    assert format(exported.log_record.span_id, "016x") == call.span_id
     attributes = dict(exported.log_record.attributes or {})
     assert attributes["tollgate.audit.id"] == record_id
     assert attributes["tollgate.audit.tool"] == "search_records"
@@ -282,7 +308,7 @@ async def test_cutting_the_newest_records_is_detected() -> None:
     trail = AuditTrail(store, max_length=1000)
     config = tenant({**POLICY, "audit": {}})
     for n in range(4):
-        await trail.record(outcome(n), config)
+        await trail.record([outcome(n)], config)
     assert (await trail.verify("acme")).intact
     del store._streams[audit_stream("acme")][-2:]
     report = await trail.verify("acme")

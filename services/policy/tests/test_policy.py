@@ -18,6 +18,7 @@ from tollgate_common.tenants.resource import parse_tenant_spec
 from tollgate_policy.audit import audit_stream
 from tollgate_policy.config import Settings
 from tollgate_policy.server import create_registry, create_server
+from tollgate_policy.servicer import MAX_OUTCOMES
 
 
 @pytest.fixture
@@ -199,9 +200,16 @@ def outcome_request(**overrides) -> policy_pb2.RecordOutcomeRequest:
     return policy_pb2.RecordOutcomeRequest(**values)
 
 
-async def test_record_outcome_writes_one_audit_record_without_contents(policy, caplog):
+async def record(policy: Policy, *records: policy_pb2.RecordOutcomeRequest):
+    return await policy.stub.RecordOutcomes(
+        policy_pb2.RecordOutcomesRequest(records=records), timeout=5
+    )
+
+
+async def test_record_outcomes_writes_one_audit_record_without_contents(policy, caplog):
     with caplog.at_level(logging.INFO, logger="tollgate.audit"):
-        await policy.stub.RecordOutcome(outcome_request(), timeout=5)
+        response = await record(policy, outcome_request())
+    assert list(response.rejected) == []
     entries = await policy.store.stream_range(audit_stream("acme"))
     assert len(entries) == 1
     fields = dict(entries[0].fields)
@@ -223,14 +231,23 @@ async def test_record_outcome_writes_one_audit_record_without_contents(policy, c
 
 
 async def test_denied_and_failed_outcomes_are_recorded_as_such(policy):
-    await policy.stub.RecordOutcome(outcome_request(outcome=policy_pb2.OUTCOME_DENIED), timeout=5)
-    await policy.stub.RecordOutcome(
+    await record(
+        policy,
+        outcome_request(outcome=policy_pb2.OUTCOME_DENIED),
         outcome_request(outcome=policy_pb2.OUTCOME_ERROR, error_reason="PERMISSION_DENIED"),
-        timeout=5,
     )
     denied, failed = await policy.store.stream_range(audit_stream("acme"))
     assert (denied.fields["decision"], denied.fields["outcome"]) == ("deny", "denied")
     assert failed.fields["outcome"] == "error:PERMISSION_DENIED"
+
+
+async def test_a_batch_is_written_in_order_as_one_unbroken_chain(policy):
+    for batch in range(3):
+        await record(policy, *(outcome_request(decision_id=f"dec_{batch}_{n}") for n in range(4)))
+    entries = await policy.store.stream_range(audit_stream("acme"))
+    assert [e.fields["trace_id"] for e in entries] == ["0af7651916cd43dd8448eb211c80319c"] * 12
+    report = await policy.stub.VerifyAudit(policy_pb2.VerifyAuditRequest(tenant="acme"), timeout=5)
+    assert (report.intact, report.records) == (True, 12)
 
 
 @pytest.mark.parametrize(
@@ -241,19 +258,39 @@ async def test_denied_and_failed_outcomes_are_recorded_as_such(policy):
         ({"principal": principal(tenant="initech")}, ErrorCode.NOT_FOUND),
     ],
 )
-async def test_invalid_outcomes_change_nothing(policy, overrides, code):
-    error = await error_of(policy.stub.RecordOutcome(outcome_request(**overrides), timeout=5))
-    assert error.code is code
+async def test_invalid_outcomes_are_rejected_and_the_others_written(policy, overrides, code):
+    response = await record(
+        policy,
+        outcome_request(decision_id="dec_before"),
+        outcome_request(**overrides),
+        outcome_request(decision_id="dec_after"),
+    )
+    (rejected,) = response.rejected
+    assert (rejected.index, rejected.code) == (1, code.value)
+    assert rejected.message
+    entries = await policy.store.stream_range(audit_stream("acme"))
+    assert [e.fields["outcome"] for e in entries] == ["success", "success"]
+
+
+async def test_too_many_outcomes_at_once_change_nothing(policy):
+    records = [outcome_request()] * (MAX_OUTCOMES + 1)
+    error = await error_of(
+        policy.stub.RecordOutcomes(policy_pb2.RecordOutcomesRequest(records=records), timeout=5)
+    )
+    assert (error.code, error.field) == (ErrorCode.INVALID_ARGUMENT, "records")
     assert await policy.store.stream_length(audit_stream("acme")) == 0
 
 
-async def test_a_store_that_is_down_is_unavailable(policy, monkeypatch):
+async def test_a_store_that_is_down_rejects_the_records_as_unavailable(policy, monkeypatch):
     async def down(*args, **kwargs):
         raise StoreUnavailable("redis is down")
 
-    monkeypatch.setattr(policy.store, "stream_append_if_last", down)
-    error = await error_of(policy.stub.RecordOutcome(outcome_request(), timeout=5))
-    assert error.code is ErrorCode.UNAVAILABLE
+    monkeypatch.setattr(policy.store, "stream_extend_if_last", down)
+    response = await record(policy, outcome_request(), outcome_request(decision_id=""))
+    assert [(r.index, r.code) for r in response.rejected] == [
+        (0, ErrorCode.UNAVAILABLE.value),
+        (1, ErrorCode.INVALID_ARGUMENT.value),
+    ]
 
 
 def run_policy(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -1,26 +1,26 @@
-"""One tool call through the chain: policy.Authorize -> worker.ExecuteTool -> policy.RecordOutcome.
+"""One tool call through the chain: policy.Authorize -> worker.ExecuteTool -> its outcome record.
 
 Every hop has a deadline; every failure comes back as a `TollgateError` the catalog turns into an
 MCP tool error. The outcome is recorded after the answer is known but without making the caller
-wait for it; pending records are flushed when the front stops.
+wait for it: records go to policy in batches (`OutcomeRecorder`), flushed when the front stops.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from opentelemetry import trace
 from tollgate.v1 import common_pb2, policy_pb2, worker_pb2
 from tollgate_common.errors import ErrorCode, TollgateError, rpc_errors
 from tollgate_common.observe import observe_authorization, observe_tool_call
-from tollgate_common.telemetry import current_trace_id
 
 from tollgate_front.backends import Backends
 from tollgate_front.caller import Caller
+from tollgate_front.outcomes import OutcomeRecorder
 from tollgate_front.policy_gate import (
     NO_CONFIRMATION,
     Confirmation,
@@ -35,11 +35,26 @@ logger = logging.getLogger(__name__)
 
 
 class ToolGateway:
-    def __init__(self, backends: Backends, *, policy_timeout: float, tool_timeout: float) -> None:
+    def __init__(
+        self,
+        backends: Backends,
+        *,
+        policy_timeout: float,
+        tool_timeout: float,
+        outcome_batch_size: int = 100,
+        outcome_flush_delay: float = 0.02,
+        outcome_max_pending: int = 10_000,
+    ) -> None:
         self._backends = backends
         self._policy_timeout = policy_timeout
         self._tool_timeout = tool_timeout
-        self._pending: set[asyncio.Task[None]] = set()
+        self.outcomes = OutcomeRecorder(
+            backends.policy,
+            timeout=policy_timeout,
+            batch_size=outcome_batch_size,
+            delay=outcome_flush_delay,
+            max_pending=outcome_max_pending,
+        )
 
     async def execute(
         self,
@@ -51,13 +66,14 @@ class ToolGateway:
         """Run ``call`` for ``caller``; the worker's structured result as a dict.
         ``confirmation`` says whether the client can ask its user and what they answered."""
         started = time.perf_counter()
-        trace_id = current_trace_id() or ""
+        span = trace.get_current_span().get_span_context()
+        trace_id = trace.format_trace_id(span.trace_id) if span.is_valid else ""
         if confirmation.answer is False:
             # The user declined in the client: nothing is asked of policy or run.
             refused = declined(call)
             decision_id = confirmation.decision_id or "declined"
             self._record(
-                caller, call, decision_id, outcome_of(refused), trace_id, started, refused.code
+                caller, call, decision_id, outcome_of(refused), span, started, refused.code
             )
             raise refused
         decision = await self._authorize(caller, call, trace_id, confirmation)
@@ -70,7 +86,7 @@ class ToolGateway:
                 call,
                 decision.decision_id,
                 outcome_of(refused),
-                trace_id,
+                span,
                 started,
                 refused.code,
             )
@@ -93,7 +109,7 @@ class ToolGateway:
                 call,
                 decision.decision_id,
                 policy_pb2.OUTCOME_ERROR,
-                trace_id,
+                span,
                 started,
                 error.code,
             )
@@ -103,7 +119,7 @@ class ToolGateway:
             call,
             decision.decision_id,
             policy_pb2.OUTCOME_SUCCESS,
-            trace_id,
+            span,
             started,
             record_count=response.record_count,
         )
@@ -152,7 +168,7 @@ class ToolGateway:
         call: common_pb2.ToolCall,
         decision_id: str,
         outcome: policy_pb2.Outcome.ValueType,
-        trace_id: str,
+        span: trace.SpanContext,
         started: float,
         error: ErrorCode | None = None,
         *,
@@ -168,7 +184,7 @@ class ToolGateway:
             error=error,
             record_count=record_count,
         )
-        request = policy_pb2.RecordOutcomeRequest(
+        record = policy_pb2.RecordOutcomeRequest(
             decision_id=decision_id,
             principal=caller.principal,
             call=call,
@@ -176,31 +192,17 @@ class ToolGateway:
             error_reason=error.value if error is not None else "",
             record_count=record_count,
             duration_ms=duration * 1000,
-            trace_id=trace_id,
         )
-        task = asyncio.create_task(self._send_outcome(request))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _send_outcome(self, request: policy_pb2.RecordOutcomeRequest) -> None:
-        try:
-            with rpc_errors("The policy service"):
-                await self._backends.policy.RecordOutcome(request, timeout=self._policy_timeout)
-        except TollgateError as error:
-            # The call itself is done; a lost audit line is an operator's problem, not the user's.
-            logger.error(
-                "could not record a tool call's outcome",
-                extra={
-                    "decision_id": request.decision_id,
-                    "tool": request.call.tool,
-                    "error": error.message,
-                },
-            )
+        if span.is_valid:
+            # The batch travels in a trace of its own; the record names the call's.
+            record.trace_id = trace.format_trace_id(span.trace_id)
+            record.span_id = trace.format_span_id(span.span_id)
+            record.trace_sampled = span.trace_flags.sampled
+        self.outcomes.add(record)
 
     async def drain(self, grace: float = 5.0) -> None:
-        """Wait (at most ``grace`` seconds) for outcome records in flight; used at shutdown."""
-        if self._pending:
-            await asyncio.wait(set(self._pending), timeout=grace)
+        """Send the outcome records still waiting (for at most ``grace`` seconds); at shutdown."""
+        await self.outcomes.drain(grace)
 
 
 def _decode_result(payload: bytes) -> dict[str, Any]:

@@ -15,12 +15,16 @@ import hashlib
 import json
 import logging
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from opentelemetry import context
 from opentelemetry._logs import Logger, LogRecord, SeverityNumber, get_logger
+from opentelemetry.context import Context
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
 from tollgate.v1 import policy_pb2
 from tollgate_common.errors import ErrorCode, TollgateError
 from tollgate_common.stores import Store, StoreError, StreamEntry
@@ -151,6 +155,34 @@ def _unavailable() -> TollgateError:
     )
 
 
+def _call_context(request: policy_pb2.RecordOutcomeRequest) -> Context | None:
+    """The recorded call's span as the current one, so the record's log line and OTLP log record
+    join the call's trace (the batch that carried it runs in a trace of its own)."""
+    try:
+        span = SpanContext(
+            int(request.trace_id, 16),
+            int(request.span_id, 16),
+            is_remote=True,
+            trace_flags=TraceFlags(TraceFlags.SAMPLED if request.trace_sampled else 0),
+        )
+    except ValueError:
+        return None
+    return set_span_in_context(NonRecordingSpan(span)) if span.is_valid else None
+
+
+@contextmanager
+def _in_call(request: policy_pb2.RecordOutcomeRequest) -> Iterator[None]:
+    call_context = _call_context(request)
+    if call_context is None:
+        yield
+        return
+    token = context.attach(call_context)
+    try:
+        yield
+    finally:
+        context.detach(token)
+
+
 class AuditTrail:
     def __init__(self, store: Store, *, max_length: int, otel_logger: Logger | None = None) -> None:
         self._store = store
@@ -159,50 +191,74 @@ class AuditTrail:
         self._otel = otel_logger or get_logger("tollgate.audit")
         # One writer per tenant chain inside this process; other processes race optimistically.
         self._locks: dict[str, asyncio.Lock] = {}
+        # Per stream, the newest entry this process wrote (id, hash): the next append assumes it
+        # is still the last and reads the stream only when another writer got there first.
+        self._heads: dict[str, tuple[str, str]] = {}
 
     async def record(
         self,
-        request: policy_pb2.RecordOutcomeRequest,
+        requests: Sequence[policy_pb2.RecordOutcomeRequest],
         config: TenantConfig,
-        denied_fields: Iterable[str] = (),
-    ) -> str:
-        """Append the outcome to the tenant's chain; returns the record's id."""
-        fields = audit_fields(request, config, denied_fields)
+        denied_fields: Callable[[str], Iterable[str]] = lambda _model: (),
+    ) -> list[str]:
+        """Append the outcomes, in order, to the tenant's chain in one store round trip; returns
+        the records' ids. ``denied_fields`` names a model's denied fields (kept out of payloads)."""
+        batch = [audit_fields(r, config, denied_fields(r.call.model)) for r in requests]
         max_length = min(self._max_length, config.policy.audit.max_records)
         stream = audit_stream(config.name)
         try:
             async with self._locks.setdefault(config.name, asyncio.Lock()):
-                record_id, chained = await self._append(stream, fields, max_length)
+                record_ids, chained = await self._append(stream, batch, max_length)
         except StoreError:
-            logger.error("audit record not stored", extra={"audit": fields})
+            for request, fields in zip(requests, batch, strict=True):
+                with _in_call(request):
+                    logger.error("audit record not stored", extra={"audit": fields})
             raise _unavailable() from None
-        logger.info("audit", extra={"audit": {"id": record_id, **chained}})
-        self._otel.emit(
-            LogRecord(
-                severity_number=SeverityNumber.INFO,
-                severity_text="INFO",
-                body="audit",
-                attributes={f"tollgate.audit.{k}": v for k, v in chained.items()}
-                | {"tollgate.audit.id": record_id},
-            )
-        )
-        return record_id
+        for request, record_id, fields in zip(requests, record_ids, chained, strict=True):
+            with _in_call(request):
+                logger.info("audit", extra={"audit": {"id": record_id, **fields}})
+                self._otel.emit(
+                    LogRecord(
+                        severity_number=SeverityNumber.INFO,
+                        severity_text="INFO",
+                        body="audit",
+                        attributes={f"tollgate.audit.{k}": v for k, v in fields.items()}
+                        | {"tollgate.audit.id": record_id},
+                    )
+                )
+        return record_ids
 
     async def _append(
-        self, stream: str, fields: dict[str, str], max_length: int
-    ) -> tuple[str, dict[str, str]]:
+        self, stream: str, batch: list[dict[str, str]], max_length: int
+    ) -> tuple[list[str], list[dict[str, str]]]:
+        head = self._heads.get(stream)
         for attempt in range(_APPEND_ATTEMPTS):
-            last = await self._store.stream_last(stream)
-            chained = {**fields, "prev_hash": last.fields.get("hash", "") if last else GENESIS}
-            chained["hash"] = record_hash(chained)
-            record_id = await self._store.stream_append_if_last(
-                stream, chained, last_id=last.id if last else None, max_length=max_length
-            )
-            if record_id is not None:
+            if head is None:
+                last = await self._store.stream_last(stream)
+                last_id, previous = (
+                    (last.id, last.fields.get("hash", "")) if last else (None, GENESIS)
+                )
+            else:
+                last_id, previous = head
+            chained = []
+            for fields in batch:
+                record = {**fields, "prev_hash": previous}
+                record["hash"] = previous = record_hash(record)
+                chained.append(record)
+            try:
+                record_ids = await self._store.stream_extend_if_last(
+                    stream, chained, last_id=last_id, max_length=max_length
+                )
+            except StoreError:
+                self._heads.pop(stream, None)
+                raise
+            if record_ids is not None:
+                self._heads[stream] = (record_ids[-1], previous)
                 # The newest record known, kept beside the stream: cutting the tail shows.
-                await self._store.put(_head_key(stream), f"{record_id} {chained['hash']}".encode())
-                return record_id, chained
+                await self._store.put(_head_key(stream), f"{record_ids[-1]} {previous}".encode())
+                return record_ids, chained
             # Another process appended first: back off a little, randomly, and chain again.
+            head = None
             await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         raise StoreError("the audit chain stayed contended")
 

@@ -18,10 +18,12 @@ from tollgate_common.tenants.config import TenantConfig
 
 from tollgate_policy.audit import AuditQuery, AuditTrail
 from tollgate_policy.decisions import Decider
+from tollgate_policy.rules import CompiledPolicy
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
 _MAX_QUERY = 100_000
+MAX_OUTCOMES = 1000
 
 
 def _store_error() -> TollgateError:
@@ -31,6 +33,21 @@ def _store_error() -> TollgateError:
         hint="Try again in a few seconds.",
         retry_after=2.0,
     )
+
+
+def _check_outcome(record: policy_pb2.RecordOutcomeRequest) -> None:
+    if not record.decision_id:
+        raise TollgateError(
+            ErrorCode.INVALID_ARGUMENT, "The outcome names no decision.", field="decision_id"
+        )
+    if record.outcome == policy_pb2.OUTCOME_UNSPECIFIED:
+        raise TollgateError(
+            ErrorCode.INVALID_ARGUMENT, "The outcome is not given.", field="outcome"
+        )
+
+
+def _rejection(index: int, error: TollgateError) -> policy_pb2.OutcomeRejection:
+    return policy_pb2.OutcomeRejection(index=index, code=error.code.value, message=error.message)
 
 
 class PolicyServicer(policy_pb2_grpc.PolicyServiceServicer):
@@ -58,22 +75,37 @@ class PolicyServicer(policy_pb2_grpc.PolicyServiceServicer):
     ) -> policy_pb2.FilterToolsResponse:
         return policy_pb2.FilterToolsResponse(tools=self.decider.filter_tools(request))
 
-    async def RecordOutcome(
-        self, request: policy_pb2.RecordOutcomeRequest, context: Context
-    ) -> policy_pb2.RecordOutcomeResponse:
-        config = self.decider.tenant_of(request.principal)
-        if not request.decision_id:
+    async def RecordOutcomes(
+        self, request: policy_pb2.RecordOutcomesRequest, context: Context
+    ) -> policy_pb2.RecordOutcomesResponse:
+        if len(request.records) > MAX_OUTCOMES:
             raise TollgateError(
-                ErrorCode.INVALID_ARGUMENT, "The outcome names no decision.", field="decision_id"
+                ErrorCode.INVALID_ARGUMENT,
+                f"At most {MAX_OUTCOMES} outcomes per request, not {len(request.records)}.",
+                field="records",
             )
-        if request.outcome == policy_pb2.OUTCOME_UNSPECIFIED:
-            raise TollgateError(
-                ErrorCode.INVALID_ARGUMENT, "The outcome is not given.", field="outcome"
-            )
-        denied = self.decider.policy_of(config).denied_fields(request.call.model)
-        await self.audit.record(request, config, denied)
-        observe_audit_record(request)
-        return policy_pb2.RecordOutcomeResponse()
+        rejected: list[policy_pb2.OutcomeRejection] = []
+        tenants: dict[str, tuple[TenantConfig, CompiledPolicy, list[int]]] = {}
+        for index, record in enumerate(request.records):
+            try:
+                config = self.decider.tenant_of(record.principal)
+                _check_outcome(record)
+                policy = self.decider.policy_of(config)
+            except TollgateError as error:
+                rejected.append(_rejection(index, error))
+                continue
+            tenants.setdefault(config.name, (config, policy, []))[2].append(index)
+        for config, policy, indexes in tenants.values():
+            records = [request.records[i] for i in indexes]
+            try:
+                await self.audit.record(records, config, policy.denied_fields)
+            except TollgateError as error:
+                rejected.extend(_rejection(i, error) for i in indexes)
+                continue
+            for record in records:
+                observe_audit_record(record)
+        rejected.sort(key=lambda r: r.index)
+        return policy_pb2.RecordOutcomesResponse(rejected=rejected)
 
     # -- approvals ----------------------------------------------------------------------------
     async def ListApprovals(

@@ -111,17 +111,19 @@ class Store(Protocol):
         the oldest entries beyond it are dropped."""
         ...
 
-    async def stream_append_if_last(
+    async def stream_extend_if_last(
         self,
         stream: str,
-        fields: Mapping[str, str],
+        entries: Sequence[Mapping[str, str]],
         *,
         last_id: str | None,
         max_length: int | None = None,
-    ) -> str | None:
-        """Append only if the stream's last entry is still ``last_id`` (None: the stream is
-        empty); returns the new id, or None when another writer got there first. Lets several
-        processes extend a hash chain (each entry naming its predecessor) without a lock."""
+    ) -> list[str] | None:
+        """Append ``entries`` in order, all or none, only if the stream's last entry is still
+        ``last_id`` (None: the stream is empty); returns their new ids, or None when another
+        writer got there first (``[]`` when there is nothing to append). Lets several processes
+        extend a hash chain (each entry naming its predecessor) without a lock, a whole batch in
+        one round trip."""
         ...
 
     async def stream_range(

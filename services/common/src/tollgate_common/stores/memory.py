@@ -165,18 +165,22 @@ class InMemoryStore:
             del entries[: len(entries) - max_length]
         return f"{new_id[0]}-{new_id[1]}"
 
-    async def stream_append_if_last(
+    async def stream_extend_if_last(
         self,
         stream: str,
-        fields: Mapping[str, str],
+        entries: Sequence[Mapping[str, str]],
         *,
         last_id: str | None,
         max_length: int | None = None,
-    ) -> str | None:
+    ) -> list[str] | None:
+        if not entries:
+            return []
         last = await self.stream_last(stream)
         if (last.id if last is not None else None) != last_id:
             return None
-        return await self.stream_append(stream, fields, max_length=max_length)
+        return [
+            await self.stream_append(stream, fields, max_length=max_length) for fields in entries
+        ]
 
     async def stream_range(
         self, stream: str, *, start: str = "-", end: str = "+", count: int | None = None

@@ -57,20 +57,29 @@ return value
 """
 
 # KEYS[1]: stream. ARGV: expected last id ("" for an empty stream), max length (0 for none), then
-# field/value pairs. Returns the new id, or nil when the last id is not the expected one.
-_APPEND_IF_LAST_SCRIPT = """
+# per entry its field count and field/value pairs. Returns the new ids, or nil when the last id is
+# not the expected one (then nothing is appended).
+_EXTEND_IF_LAST_SCRIPT = """
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local last_id = ''
 if #last > 0 then last_id = last[1][1] end
 if last_id ~= ARGV[1] then return false end
-local args = {KEYS[1]}
+local head = {KEYS[1]}
 if tonumber(ARGV[2]) > 0 then
-  args[#args + 1] = 'MAXLEN'
-  args[#args + 1] = ARGV[2]
+  head[#head + 1] = 'MAXLEN'
+  head[#head + 1] = ARGV[2]
 end
-args[#args + 1] = '*'
-for i = 3, #ARGV do args[#args + 1] = ARGV[i] end
-return redis.call('XADD', unpack(args))
+head[#head + 1] = '*'
+local ids = {}
+local i = 3
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  local args = {unpack(head)}
+  for j = i + 1, i + 2 * n do args[#args + 1] = ARGV[j] end
+  ids[#ids + 1] = redis.call('XADD', unpack(args))
+  i = i + 1 + 2 * n
+end
+return ids
 """
 
 P = ParamSpec("P")
@@ -110,7 +119,7 @@ class RedisStore:
         self._prefix = f"{namespace}:" if namespace else ""
         self._hit = client.register_script(_HIT_SCRIPT)
         self._incr = client.register_script(_INCR_SCRIPT)
-        self._append_if_last = client.register_script(_APPEND_IF_LAST_SCRIPT)
+        self._extend_if_last = client.register_script(_EXTEND_IF_LAST_SCRIPT)
 
     @classmethod
     def from_url(cls, url: str, *, namespace: str = "", timeout: float = 2.0) -> RedisStore:
@@ -211,19 +220,23 @@ class RedisStore:
         return _text(entry_id)
 
     @_translate_errors
-    async def stream_append_if_last(
+    async def stream_extend_if_last(
         self,
         stream: str,
-        fields: Mapping[str, str],
+        entries: Sequence[Mapping[str, str]],
         *,
         last_id: str | None,
         max_length: int | None = None,
-    ) -> str | None:
+    ) -> list[str] | None:
+        if not entries:
+            return []
         args: list[str | int] = [last_id or "", max_length or 0]
-        for name, value in fields.items():
-            args += [name, value]
-        entry_id = await self._append_if_last(keys=[self._key(stream)], args=args)
-        return None if entry_id is None else _text(entry_id)
+        for fields in entries:
+            args.append(len(fields))
+            for name, value in fields.items():
+                args += [name, value]
+        ids = await self._extend_if_last(keys=[self._key(stream)], args=args)
+        return None if ids is None else [_text(entry_id) for entry_id in ids]
 
     @staticmethod
     def _entries(raw: Any) -> list[StreamEntry]:
