@@ -119,3 +119,11 @@ def test_free_text_redacts_every_sensitive_name() -> None:
     assert redact_text(text) == (
         f"odoo_credential={REDACTED} session_cookie: {REDACTED} private_key={REDACTED} user=ann"
     )
+
+
+def test_free_text_with_other_letters_or_case_is_redacted_the_same() -> None:
+    # Non-ASCII text runs the patterns in full; their case folding matches a long s to "s".
+    assert redact_text("café PASSWORD=abc") == f"café PASSWORD={REDACTED}"
+    assert redact_text("pa\u017f\u017fword=abc") == f"pa\u017f\u017fword={REDACTED}"
+    assert redact_text("note: BEARER abc.def") == f"note: BEARER {REDACTED}"
+    assert redact_text("search_records res.partner 12.5") == "search_records res.partner 12.5"

@@ -8,6 +8,7 @@ before anything is written, so a careless ``extra`` cannot leak a credential.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -46,6 +47,8 @@ _RECORD_ATTRIBUTES: Final = frozenset(
 )
 
 
+# Keys repeat (the same ``extra`` names on every line): remember the answer.
+@functools.lru_cache(maxsize=4096)
 def is_sensitive_key(key: str) -> bool:
     normalised = key.lower().replace("-", "_")
     return any(part in normalised for part in _SENSITIVE_KEY_PARTS)
@@ -53,8 +56,14 @@ def is_sensitive_key(key: str) -> bool:
 
 def redact_text(text: str) -> str:
     """Hide bearer/basic credentials and ``secret=value`` pairs inside free text."""
-    text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    return _KEY_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    # Both patterns need one of their words; most values hold none, and an ASCII text (where
+    # lower() is exactly the patterns' case folding) is checked far faster than the patterns run.
+    lowered = text.lower() if text.isascii() else None
+    if lowered is None or "bearer" in lowered or "basic" in lowered:
+        text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    if lowered is None or any(part in lowered for part in _SENSITIVE_KEY_PARTS):
+        text = _KEY_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return text
 
 
 def redact(value: Any) -> Any:
