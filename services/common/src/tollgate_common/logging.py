@@ -40,6 +40,8 @@ _KEY_VALUE = re.compile(
     rf"(?i)\b([\w-]*(?:{'|'.join(map(re.escape, _SENSITIVE_KEY_PARTS))})[\w-]*)"
     r"(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"
 )
+# Any word either pattern needs, lower-case.
+_PATTERN_WORDS = re.compile("|".join(map(re.escape, ("bearer", "basic", *_SENSITIVE_KEY_PARTS))))
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 _RECORD_ATTRIBUTES: Final = frozenset(
@@ -57,17 +59,18 @@ def is_sensitive_key(key: str) -> bool:
 def redact_text(text: str) -> str:
     """Hide bearer/basic credentials and ``secret=value`` pairs inside free text."""
     # Both patterns need one of their words; most values hold none, and an ASCII text (where
-    # lower() is exactly the patterns' case folding) is checked far faster than the patterns run.
-    lowered = text.lower() if text.isascii() else None
-    if lowered is None or "bearer" in lowered or "basic" in lowered:
-        text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    if lowered is None or any(part in lowered for part in _SENSITIVE_KEY_PARTS):
-        text = _KEY_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    return text
+    # lower() is exactly the patterns' case folding) is searched for them far faster than the
+    # patterns run.
+    if text.isascii() and _PATTERN_WORDS.search(text.lower()) is None:
+        return text
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    return _KEY_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
 
 
 def redact(value: Any) -> Any:
     """A JSON-ready copy of ``value`` with sensitive keys' values and embedded tokens hidden."""
+    if isinstance(value, str):  # the common case first: Mapping is a slower (ABC) check
+        return redact_text(value)
     if isinstance(value, Mapping):
         return {
             str(key): REDACTED if is_sensitive_key(str(key)) else redact(item)
@@ -75,8 +78,6 @@ def redact(value: Any) -> Any:
         }
     if isinstance(value, list | tuple | set | frozenset):
         return [redact(item) for item in value]
-    if isinstance(value, str):
-        return redact_text(value)
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, bytes):
