@@ -277,6 +277,20 @@ def test_decisions(case: str, call: CallFacts, outcome: str, reason: str, rule: 
         assert verdict.message.endswith(".")
 
 
+def test_one_compiled_policy_decides_every_case_in_any_order_as_a_fresh_one() -> None:
+    # A compiled policy remembers what its rules say per tool, model, operation and method;
+    # the caller's address, connection and arguments must still decide every call anew.
+    policy = compiled()
+    for _round in range(2):
+        for case, call, outcome, reason, rule in [*DECISIONS, *reversed(DECISIONS)]:
+            verdict = policy.decide(call)
+            assert (verdict.outcome, verdict.reason_code, verdict.rule) == (
+                outcome,
+                reason,
+                rule,
+            ), case
+
+
 def test_obligations_redact_denied_fields_of_every_matching_rule() -> None:
     verdict = compiled().decide(facts(arguments={"fields": ["name", "vat"]}))
     assert verdict.outcome == "allow"

@@ -268,7 +268,6 @@ def test_a_hidden_tool_is_refused_on_every_model(
                     model=model,
                     operation=operation,
                     method=method,
-                    arguments={},
                     client_ip="192.0.2.1",
                     connection_id=principal.connection_id,
                     subject=principal.subject,

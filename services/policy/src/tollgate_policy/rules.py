@@ -29,6 +29,8 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Argument keys the tools use for written values and for read field lists.
 _VALUE_KEYS: Final = ("values", "vals", "records")
 _DOMAIN_KEYS: Final = ("domain",)
+# Rulings (per tool, model, operation, method) a compiled policy remembers at most.
+_RULINGS_KEPT: Final = 4096
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,12 @@ class CallFacts:
     model: str
     operation: str
     method: str
-    arguments: dict[str, Any]
     client_ip: str
     connection_id: str
     subject: str
     allowed_tools: tuple[str, ...] = ()
     allowed_models: tuple[str, ...] = ()
+    arguments_json: bytes = b""
 
     @classmethod
     def of(
@@ -67,13 +69,19 @@ class CallFacts:
             model=call.model,
             operation=call.operation or ("read" if call.model else ""),
             method=call.method,
-            arguments=parse_arguments(call.arguments_json),
             client_ip=client_ip,
             connection_id=principal.connection_id,
             subject=principal.subject,
             allowed_tools=tuple(principal.allowed_tools),
             allowed_models=tuple(principal.allowed_models),
+            arguments_json=call.arguments_json,
         )
+
+    @cached_property
+    def arguments(self) -> dict[str, Any]:
+        """The call's arguments, parsed only when a decision looks at them (field deny-lists):
+        most calls are decided without reading them."""
+        return parse_arguments(self.arguments_json)
 
 
 def parse_arguments(payload: bytes) -> dict[str, Any]:
@@ -125,6 +133,25 @@ def _first(patterns: Sequence[str], tool: str) -> int:
 
 def _deny(rule: str, reason_code: str, message: str) -> Verdict:
     return Verdict("deny", rule, reason_code, message)
+
+
+def _restrict(
+    where: str, tools: Sequence[str], models: Sequence[str], facts: CallFacts
+) -> Verdict | None:
+    """The refusal of a connection's own tool or model list, if any."""
+    if tools and _first(tools, facts.tool) < 0:
+        return _deny(
+            f"{where}.tools",
+            "connection_tool_denied",
+            f"This connection may not use {facts.tool}.",
+        )
+    if facts.model and models and not any(model_specificity(p, facts.model) >= 0 for p in models):
+        return _deny(
+            f"{where}.models",
+            "connection_model_denied",
+            f"This connection may not touch {facts.model}.",
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -207,20 +234,42 @@ class CompiledPolicy:
 
     # -- the steps, in order of precedence ---------------------------------------------------
     def decide(self, facts: CallFacts) -> Verdict:
-        for check in (self._check_ip, self._check_connection, self._check_tool):
-            verdict = check(facts)
-            if verdict is not None:
-                return verdict
+        verdict = self._check_ip(facts) or self._check_connection(facts)
+        if verdict is not None:
+            return verdict
+        # The remaining steps depend on the caller only through the arguments (field
+        # deny-lists): the rest is worked out once per tool, model, operation and method.
+        key = (facts.tool, facts.model, facts.operation, facts.method)
+        ruling = self._rulings.get(key)
+        if ruling is None:
+            if len(self._rulings) >= _RULINGS_KEPT:
+                self._rulings.clear()  # model names come from callers: keep memory bounded
+            ruling = self._rulings[key] = self._rule_on(facts)
+        verdict, redact = ruling
+        if verdict.outcome != "deny" and redact:
+            return self._check_fields(facts, redact) or verdict
+        return verdict
+
+    @cached_property
+    def _rulings(self) -> dict[tuple[str, str, str, str], tuple[Verdict, tuple[str, ...]]]:
+        return {}
+
+    def _rule_on(self, facts: CallFacts) -> tuple[Verdict, tuple[str, ...]]:
+        """The verdict of the tool, model, method and approval steps (before the field
+        deny-lists, whose names come with it)."""
+        verdict = self._check_tool(facts)
+        if verdict is not None:
+            return verdict, ()
         redact: tuple[str, ...] = ()
         rule = f"policy.tools.allow ({facts.tool})"
         if facts.model:
             verdict, rule = self._check_model(facts)
             if verdict is not None:
-                return verdict
+                return verdict, ()
             redact = self.denied_fields(facts.model)
-            verdict = self._check_fields(facts, redact)
-            if verdict is not None:
-                return verdict
+        return self._allowed(facts, rule, redact), redact
+
+    def _allowed(self, facts: CallFacts, rule: str, redact: tuple[str, ...]) -> Verdict:
         confirm = _first(self.config.policy.tools.confirm, facts.tool) >= 0
         dry_run = self.config.policy.dry_run and facts.operation in WRITE_OPERATIONS
         approval_rule = self._approval_rule(facts)
@@ -240,37 +289,20 @@ class CompiledPolicy:
 
     def _check_ip(self, facts: CallFacts) -> Verdict | None:
         verdict = self.tenant_ip.check(facts.client_ip)
-        if verdict is not None:
+        if verdict is not None or not self.connection_ips:
             return verdict
         found = self._connection(facts)
         return self.connection_ips[found[1].connection].check(facts.client_ip) if found else None
 
     def _check_connection(self, facts: CallFacts) -> Verdict | None:
-        restrictions: list[tuple[str, Sequence[str], Sequence[str]]] = [
-            ("connection", facts.allowed_tools, facts.allowed_models)
-        ]
+        verdict = _restrict("connection", facts.allowed_tools, facts.allowed_models, facts)
+        if verdict is not None or not self.config.policy.connections:
+            return verdict
         found = self._connection(facts)
-        if found is not None:
-            index, rule = found
-            restrictions.append((f"policy.connections[{index}]", rule.tools, rule.models))
-        for where, tools, models in restrictions:
-            if tools and _first(tools, facts.tool) < 0:
-                return _deny(
-                    f"{where}.tools",
-                    "connection_tool_denied",
-                    f"This connection may not use {facts.tool}.",
-                )
-            if (
-                facts.model
-                and models
-                and not any(model_specificity(p, facts.model) >= 0 for p in models)
-            ):
-                return _deny(
-                    f"{where}.models",
-                    "connection_model_denied",
-                    f"This connection may not touch {facts.model}.",
-                )
-        return None
+        if found is None:
+            return None
+        index, rule = found
+        return _restrict(f"policy.connections[{index}]", rule.tools, rule.models, facts)
 
     def _check_tool(self, facts: CallFacts) -> Verdict | None:
         tools = self.config.policy.tools
@@ -402,7 +434,6 @@ class CompiledPolicy:
             model="",
             operation=operation,
             method="",
-            arguments={},
             client_ip="",
             connection_id=principal.connection_id,
             subject=principal.subject,
