@@ -13,6 +13,7 @@ have run it. A `CircuitBreaker` shared by all calls turns a dead Odoo into an im
 from __future__ import annotations
 
 import http.cookiejar
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,6 +23,7 @@ from typing import Final
 import httpx
 from tollgate_worker.deadline import Deadline
 from tollgate_worker.odoo.breaker import CircuitBreaker
+from tollgate_worker.odoo.connections import PooledTransport
 from tollgate_worker.odoo.errors import OdooProtocolError, OdooTimeout, OdooUnavailable
 
 USER_AGENT: Final = "tollgate-worker/0.1"
@@ -75,6 +77,11 @@ class PoolLimits:
     breaker_cooldown: float = 10.0
 
 
+def _proxy_configured() -> bool:
+    """Whether the environment names an HTTP proxy, which only httpx's own transport honours."""
+    return bool(urllib.request.getproxies_environment())
+
+
 class OdooTransport:
     """Sends requests to one Odoo server; create once per process, close on shutdown."""
 
@@ -89,14 +96,17 @@ class OdooTransport:
         limits = limits or PoolLimits()
         self.base_url = base_url.rstrip("/")
         self._connect_timeout = limits.connect_timeout
+        pool_limits = httpx.Limits(
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive,
+            keepalive_expiry=limits.keepalive_expiry,
+        )
+        if transport is None and not _proxy_configured():
+            transport = PooledTransport(limits=pool_limits, verify=verify_tls)
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
             headers={"User-Agent": USER_AGENT},
-            limits=httpx.Limits(
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.max_keepalive,
-                keepalive_expiry=limits.keepalive_expiry,
-            ),
+            limits=pool_limits,
             timeout=httpx.Timeout(10.0, connect=limits.connect_timeout),
             verify=verify_tls,
             transport=transport,

@@ -1,0 +1,183 @@
+"""The worker's HTTP connections (`PooledTransport` on asyncio) against a real loopback server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from tollgate_worker.deadline import Deadline
+from tollgate_worker.odoo.connections import PooledTransport
+from tollgate_worker.odoo.errors import OdooUnavailable
+from tollgate_worker.odoo.transport import OdooTransport
+
+LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=4, keepalive_expiry=30)
+Answer = Callable[[int, bytes], bytes | None]
+
+
+def ok(body: bytes) -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+def chunked(*parts: bytes) -> bytes:
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in parts)
+    return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+
+
+@dataclass
+class Server:
+    """Reads whole requests (Content-Length bodies); ``answer(n, body)`` gives the n-th reply,
+    or None to close the connection without one. ``close_after`` closes after each reply."""
+
+    answer: Answer
+    close_after: bool = False
+    connections: int = 0
+    closed: int = 0
+    bodies: list[bytes] = field(default_factory=list)
+    port: int = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                body = await reader.readexactly(length)
+                self.bodies.append(body)
+                reply = self.answer(len(self.bodies), body)
+                if reply is None:
+                    break
+                writer.write(reply)
+                await writer.drain()
+                if self.close_after:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+            await writer.wait_closed()
+            self.closed += 1
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[..., Awaitable[Server]]]:
+    servers: list[asyncio.Server] = []
+
+    async def started(answer: Answer, close_after: bool = False) -> Server:
+        server = Server(answer, close_after=close_after)
+        listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+        servers.append(listener)
+        server.port = listener.sockets[0].getsockname()[1]
+        return server
+
+    yield started
+    for listener in servers:
+        listener.close()
+        await listener.wait_closed()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    deadline = asyncio.get_running_loop().time() + 5
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in 5 s"
+        await asyncio.sleep(0.005)
+
+
+def client_for(server: Server) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{server.port}",
+        transport=PooledTransport(limits=LIMITS, verify=True),
+    )
+
+
+async def test_requests_share_one_kept_alive_connection_and_bodies_arrive_whole(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    server = await serve(lambda n, body: ok(b"%d:%d" % (n, len(body))))
+    big = b"x" * 300_000  # past the write-coalescing and read flow-control sizes
+    async with client_for(server) as client:
+        first = await client.post("/a", content=b"small")
+        second = await client.post("/b", content=big)
+    assert (first.text, second.text) == ("1:5", "2:300000")
+    assert server.bodies == [b"small", big]
+    assert server.connections == 1
+
+
+async def test_a_chunked_and_a_large_answer_are_read_whole(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    large = b"y" * 1_000_000
+    server = await serve(lambda n, _: chunked(b"hello ", b"world") if n == 1 else ok(large))
+    async with client_for(server) as client:
+        assert (await client.post("/", content=b"")).text == "hello world"
+        assert (await client.post("/", content=b"")).content == large
+
+
+async def test_a_connection_the_server_closed_is_not_reused(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    server = await serve(lambda n, _: ok(b"%d" % n), close_after=True)
+    async with client_for(server) as client:
+        assert (await client.post("/", content=b"1")).text == "1"
+        # Once the server has closed, the pool must see it and open a new connection.
+        await until(lambda: server.closed == 1)
+        assert (await client.post("/", content=b"2")).text == "2"
+    assert server.connections == 2
+
+
+async def test_a_server_that_does_not_answer_is_a_read_timeout(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    server = await serve(lambda n, _: b"")  # an empty reply: the server stays silent
+    async with client_for(server) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            await client.post("/", content=b"", timeout=0.05)
+
+
+async def test_nothing_listening_is_a_connect_error() -> None:
+    async with httpx.AsyncClient(
+        base_url="http://127.0.0.1:1", transport=PooledTransport(limits=LIMITS, verify=True)
+    ) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.post("/", content=b"")
+
+
+async def test_a_dropped_read_is_sent_again_and_a_dropped_write_is_not(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    # Every odd request is dropped without an answer (the connection closes).
+    server = await serve(lambda n, _: None if n % 2 else ok(b'{"result": true}'))
+    transport = OdooTransport(f"http://127.0.0.1:{server.port}")
+    try:
+        response = await transport.post(
+            "/jsonrpc",
+            b"{}",
+            content_type="application/json",
+            deadline=Deadline(5),
+            idempotent=True,
+        )
+        assert response.status_code == 200
+        assert len(server.bodies) == 2
+        with pytest.raises(OdooUnavailable):
+            await transport.post(
+                "/jsonrpc", b"{}", content_type="application/json", deadline=Deadline(5)
+            )
+        assert len(server.bodies) == 3
+    finally:
+        await transport.aclose()
+
+
+def test_the_worker_uses_the_asyncio_connections_unless_a_proxy_is_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    direct = OdooTransport("http://odoo.test")
+    assert isinstance(direct.http_client._transport, PooledTransport)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    proxied = OdooTransport("https://odoo.test")
+    assert not isinstance(proxied.http_client._transport, PooledTransport)
