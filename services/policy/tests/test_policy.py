@@ -255,6 +255,7 @@ async def test_a_batch_is_written_in_order_as_one_unbroken_chain(policy):
     [
         ({"decision_id": ""}, ErrorCode.INVALID_ARGUMENT),
         ({"outcome": policy_pb2.OUTCOME_UNSPECIFIED}, ErrorCode.INVALID_ARGUMENT),
+        ({"outcome": 99}, ErrorCode.INVALID_ARGUMENT),
         ({"principal": principal(tenant="initech")}, ErrorCode.NOT_FOUND),
     ],
 )

@@ -39,6 +39,10 @@ _DECISION_BY_OUTCOME: Final = {
     policy_pb2.OUTCOME_DENIED: "deny",
     policy_pb2.OUTCOME_APPROVAL_REQUIRED: "approval_required",
 }
+# "success", "error", …: the enum names without their prefix, looked up once.
+_OUTCOME_WORDS: Final = {
+    value: name.removeprefix("OUTCOME_").lower() for name, value in policy_pb2.Outcome.items()
+}
 _APPEND_ATTEMPTS: Final = 50
 _PAGE: Final = 1000
 
@@ -72,7 +76,7 @@ def audit_fields(
     denied_fields: Iterable[str] = (),
 ) -> dict[str, str]:
     principal, call = request.principal, request.call
-    outcome = policy_pb2.Outcome.Name(request.outcome).removeprefix("OUTCOME_").lower()
+    outcome = _OUTCOME_WORDS.get(request.outcome, "")
     if request.error_reason and request.outcome == policy_pb2.OUTCOME_ERROR:
         outcome = f"error:{request.error_reason}"
     fields = {
@@ -203,7 +207,12 @@ class AuditTrail:
     ) -> list[str]:
         """Append the outcomes, in order, to the tenant's chain in one store round trip; returns
         the records' ids. ``denied_fields`` names a model's denied fields (kept out of payloads)."""
-        batch = [audit_fields(r, config, denied_fields(r.call.model)) for r in requests]
+        # Denied fields matter only to payloads.
+        payloads = config.policy.audit.payload_logging
+        batch = [
+            audit_fields(r, config, denied_fields(r.call.model) if payloads else ())
+            for r in requests
+        ]
         max_length = min(self._max_length, config.policy.audit.max_records)
         stream = audit_stream(config.name)
         try:
@@ -214,19 +223,29 @@ class AuditTrail:
                 with _in_call(request):
                     logger.error("audit record not stored", extra={"audit": fields})
             raise _unavailable() from None
-        for request, record_id, fields in zip(requests, record_ids, chained, strict=True):
-            with _in_call(request):
-                logger.info("audit", extra={"audit": {"id": record_id, **fields}})
-                self._otel.emit(
-                    LogRecord(
-                        severity_number=SeverityNumber.INFO,
-                        severity_text="INFO",
-                        body="audit",
-                        attributes={f"tollgate.audit.{k}": v for k, v in fields.items()}
-                        | {"tollgate.audit.id": record_id},
-                    )
-                )
+        # Asked once per batch, so nothing is built for a log nobody listens to.
+        to_log = logger.isEnabledFor(logging.INFO)
+        to_otel = self._otel.enabled(severity_number=SeverityNumber.INFO)
+        if to_log or to_otel:
+            for request, record_id, fields in zip(requests, record_ids, chained, strict=True):
+                with _in_call(request):
+                    if to_log:
+                        logger.info("audit", extra={"audit": {"id": record_id, **fields}})
+                    if to_otel:
+                        self._emit(record_id, fields)
         return record_ids
+
+    def _emit(self, record_id: str, fields: Mapping[str, str]) -> None:
+        attributes = {f"tollgate.audit.{k}": v for k, v in fields.items()}
+        attributes["tollgate.audit.id"] = record_id
+        self._otel.emit(
+            LogRecord(
+                severity_number=SeverityNumber.INFO,
+                severity_text="INFO",
+                body="audit",
+                attributes=attributes,
+            )
+        )
 
     async def _append(
         self, stream: str, batch: list[dict[str, str]], max_length: int

@@ -24,6 +24,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 _MAX_QUERY = 100_000
 MAX_OUTCOMES = 1000
+_OUTCOMES = frozenset(policy_pb2.Outcome.values())
 
 
 def _store_error() -> TollgateError:
@@ -43,6 +44,10 @@ def _check_outcome(record: policy_pb2.RecordOutcomeRequest) -> None:
     if record.outcome == policy_pb2.OUTCOME_UNSPECIFIED:
         raise TollgateError(
             ErrorCode.INVALID_ARGUMENT, "The outcome is not given.", field="outcome"
+        )
+    if record.outcome not in _OUTCOMES:
+        raise TollgateError(
+            ErrorCode.INVALID_ARGUMENT, f"Unknown outcome {record.outcome}.", field="outcome"
         )
 
 
