@@ -70,6 +70,8 @@ async def test_search_records_goes_through_policy_and_worker(stack: Stack, mode:
     assert outcome.outcome == policy_pb2.OUTCOME_SUCCESS
     assert outcome.decision_id == "d-1"
     assert outcome.record_count == 2
+    assert outcome.principal.subject == "key:dev"
+    assert not outcome.principal.HasField("credential")
 
 
 async def test_worker_error_becomes_a_tool_error_in_plain_words(stack: Stack) -> None:

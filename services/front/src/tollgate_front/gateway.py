@@ -193,6 +193,8 @@ class ToolGateway:
             record_count=record_count,
             duration_ms=duration * 1000,
         )
+        # The audit trail never needs the sealed Odoo key: it stays out of every batch.
+        record.principal.ClearField("credential")
         if span.is_valid:
             # The batch travels in a trace of its own; the record names the call's.
             record.trace_id = trace.format_trace_id(span.trace_id)
