@@ -184,7 +184,8 @@ def main() -> None:
                 cpu[mode].append((after["tollgate"] - before["tollgate"]) / args.calls * 1000)
                 sim[mode].append((after["odoo-sim"] - before["odoo-sim"]) / args.calls * 1000)
                 wall[mode].append(elapsed / args.calls * 1000)
-        spans = {mode: len(r.spans()) for mode, r in received.items()}
+    # Counted once the stacks have stopped, which flushes the spans still queued for export.
+    spans = {mode: len(r.spans()) for mode, r in received.items()}
     total_calls = args.rounds * args.calls + WARMUP
     print(f"{args.rounds} rounds x {args.calls} calls per mode; CPU ms/call: median (range)")
     for mode in modes:

@@ -22,6 +22,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from tollgate_common.errors import ErrorCode, TollgateError
 from tollgate_common.grpc_channel import create_channel
 from tollgate_common.logging import configure_logging
 from tollgate_common.settings import ConfigurationError
@@ -301,3 +302,105 @@ async def test_health_probes_are_not_traced() -> None:
         await call_echo(channel, "x")
 
     assert [span.name for span in server_spans.get_finished_spans()] == [f"/{ECHO_SERVICE}/Say"]
+
+
+async def test_a_call_outside_any_trace_has_no_client_span_and_the_server_span_is_the_root() -> (
+    None
+):
+    server_provider, server_spans = provider_with_memory("policy")
+    client_provider, client_spans = provider_with_memory("front")
+
+    async with (
+        running_grpc_server(
+            echo_service(lambda text, context: asyncio.sleep(0, text)),
+            service_names=[ECHO_SERVICE],
+            tracer_provider=server_provider,
+        ) as server,
+        create_channel(server.address, tracer_provider=client_provider) as channel,
+    ):
+        assert await call_echo(channel, "background poll") == "background poll"
+
+    assert client_spans.get_finished_spans() == ()
+    [server_call] = server_spans.get_finished_spans()
+    assert server_call.parent is None
+    assert server_call.kind == trace.SpanKind.SERVER
+    assert server_call.attributes == {
+        "rpc.system": "grpc",
+        "rpc.service": ECHO_SERVICE,
+        "rpc.method": "Say",
+        "rpc.grpc.status_code": 0,
+    }
+
+
+async def test_failed_calls_mark_both_spans_with_the_status_and_the_tollgate_code() -> None:
+    server_provider, server_spans = provider_with_memory("worker")
+    client_provider, client_spans = provider_with_memory("front")
+
+    async def handle(text: str, context: grpc.aio.ServicerContext[Any, Any]) -> str:
+        if text == "invalid":
+            raise TollgateError(ErrorCode.INVALID_ARGUMENT, "no such field")
+        if text == "aborted":
+            await context.abort(grpc.StatusCode.NOT_FOUND, "gone")
+        if text == "set code":
+            context.set_code(grpc.StatusCode.FAILED_PRECONDITION)
+            return text
+        raise RuntimeError("a bug")
+
+    async with (
+        running_grpc_server(
+            echo_service(handle), service_names=[ECHO_SERVICE], tracer_provider=server_provider
+        ) as server,
+        create_channel(server.address, tracer_provider=client_provider) as channel,
+    ):
+        with client_provider.get_tracer("test").start_as_current_span("tools/call"):
+            for text in ("invalid", "aborted", "set code", "bug"):
+                with pytest.raises(grpc.aio.AioRpcError):
+                    await call_echo(channel, text)
+
+    def summary(spans: Any) -> list[tuple[Any, ...]]:
+        return [
+            (
+                s.attributes.get("rpc.grpc.status_code"),
+                s.attributes.get("tollgate.error.code"),
+                s.status.status_code.name,
+            )
+            for s in spans
+            if s.kind != trace.SpanKind.INTERNAL
+        ]
+
+    assert summary(server_spans.get_finished_spans()) == [
+        (3, "INVALID_ARGUMENT", "ERROR"),
+        (5, None, "ERROR"),
+        (9, None, "ERROR"),
+        (13, "INTERNAL", "ERROR"),
+    ]
+    assert summary(client_spans.get_finished_spans()) == [
+        (3, None, "ERROR"),
+        (5, None, "ERROR"),
+        (9, None, "ERROR"),
+        (13, None, "ERROR"),
+    ]
+
+
+async def test_context_crosses_the_hop_even_with_the_sdk_disabled() -> None:
+    """OTEL_SDK_DISABLED leaves the API's no-op tracer: no spans, but a caller's trace id still
+    reaches the callee (its logs and audit records carry it)."""
+    seen: list[str | None] = []
+
+    async def handle(text: str, context: grpc.aio.ServicerContext[Any, Any]) -> str:
+        seen.append(current_trace_id())
+        return text
+
+    noop = trace.NoOpTracerProvider()
+    caller = trace.SpanContext(0xABC, 0xDEF, is_remote=True, trace_flags=trace.TraceFlags(1))
+    async with (
+        running_grpc_server(
+            echo_service(handle), service_names=[ECHO_SERVICE], tracer_provider=noop
+        ) as server,
+        create_channel(server.address, tracer_provider=noop) as channel,
+    ):
+        with trace.use_span(trace.NonRecordingSpan(caller)):
+            await call_echo(channel, "x")
+        await call_echo(channel, "y")
+
+    assert seen == [trace.format_trace_id(0xABC), None]

@@ -1,8 +1,8 @@
 """Client channels and deadlines.
 
-`create_channel` returns a ``grpc.aio`` channel with keepalive, bounded message sizes, the
-OpenTelemetry client interceptors (trace context crosses the hop) and a default deadline applied to
-every call that does not set its own, so no call can hang forever.
+`create_channel` returns a ``grpc.aio`` channel with keepalive, bounded message sizes, the tracing
+client interceptor (trace context crosses the hop) and a default deadline applied to every call
+that does not set its own, so no call can hang forever.
 """
 
 from __future__ import annotations
@@ -87,9 +87,14 @@ class DefaultDeadlineStreamStream(_DefaultDeadline, grpc.aio.StreamStreamClientI
     pass
 
 
-def default_deadline_interceptors(seconds: float) -> list[grpc.aio.ClientInterceptor]:
+def default_deadline_interceptors(
+    seconds: float, *, unary_unary: bool = True
+) -> list[grpc.aio.ClientInterceptor]:
+    """One per call kind; ``unary_unary=False`` leaves that kind to an interceptor that applies
+    the deadline itself (the tracing one: each interceptor layer costs a coroutine per call)."""
+    unary: list[grpc.aio.ClientInterceptor] = [DefaultDeadlineUnaryUnary(seconds)]
     return [
-        DefaultDeadlineUnaryUnary(seconds),
+        *(unary if unary_unary else []),
         DefaultDeadlineUnaryStream(seconds),
         DefaultDeadlineStreamUnary(seconds),
         DefaultDeadlineStreamStream(seconds),
@@ -113,8 +118,8 @@ def create_channel(
         target,
         options=[*_CHANNEL_OPTIONS, *options],
         interceptors=[
-            *client_interceptors(tracer_provider),
-            *default_deadline_interceptors(default_deadline),
+            *client_interceptors(tracer_provider, default_deadline=default_deadline),
+            *default_deadline_interceptors(default_deadline, unary_unary=False),
         ],
     )
 

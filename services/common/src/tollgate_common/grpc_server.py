@@ -3,7 +3,7 @@
 A service passes a callback that adds its servicers and the full names of the services it serves
 (``worker_pb2.DESCRIPTOR.services_by_name["Worker"].full_name``). The server adds grpc's own health
 service (SERVING for "" and for each name, NOT_SERVING while it drains) and reflection, and installs
-the OpenTelemetry and structured-error interceptors, so servicers never hand-write either.
+the tracing and structured-error interceptors, so servicers never hand-write either.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeAlias
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -28,6 +28,7 @@ from tollgate_common.telemetry import server_interceptor
 logger = logging.getLogger(__name__)
 
 RegisterServicers = Callable[[grpc.aio.Server], None]
+RpcHandler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
 
 _SERVER_OPTIONS: list[tuple[str, Any]] = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -39,6 +40,43 @@ _SERVER_OPTIONS: list[tuple[str, Any]] = [
     # A second process on the same port must fail to start, not silently share the traffic.
     ("grpc.so_reuseport", 0),
 ]
+
+
+class _WrapOncePerMethod(grpc.aio.ServerInterceptor):
+    """Runs ``wrappers`` (interceptors that only wrap the method's handler, the same way for
+    every call) once per method and reuses the handler they made, instead of building new
+    closures and handlers on every call. Outermost first, as in ``grpc.aio.server``."""
+
+    def __init__(self, wrappers: Sequence[grpc.aio.ServerInterceptor]) -> None:
+        self._wrappers = tuple(wrappers)
+        self._made: dict[str, tuple[RpcHandler, RpcHandler | None]] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[RpcHandler | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> RpcHandler | None:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        made = self._made.get(method)
+        if made is not None and made[0] is handler:
+            return made[1]
+        wrapped: RpcHandler | None = handler
+        for wrapper in reversed(self._wrappers):
+            wrapped = await wrapper.intercept_service(_resolved(wrapped), handler_call_details)
+        self._made[method] = (handler, wrapped)
+        return wrapped
+
+
+def _resolved(
+    handler: RpcHandler | None,
+) -> Callable[[grpc.HandlerCallDetails], Awaitable[RpcHandler | None]]:
+    async def resolve(_details: grpc.HandlerCallDetails) -> RpcHandler | None:
+        return handler
+
+    return resolve
 
 
 class BindError(RuntimeError):
@@ -104,8 +142,7 @@ class GrpcServer:
             raise RuntimeError("the server is already started")
         server = grpc.aio.server(
             interceptors=[
-                server_interceptor(self._tracer_provider),
-                ErrorInterceptor(),
+                _WrapOncePerMethod([server_interceptor(self._tracer_provider), ErrorInterceptor()]),
                 *self._extra_interceptors,
             ],
             options=_SERVER_OPTIONS,
