@@ -84,6 +84,22 @@ def test_the_budget_cuts_at_a_record_and_keeps_at_least_one() -> None:
     assert fit(records, 10_000) == 10
 
 
+def test_the_budget_counts_each_record_and_a_separator_at_every_size() -> None:
+    # Records of uneven sizes and non-ASCII text; at each budget around the edges the answer is
+    # the longest prefix whose records plus one separator each fit (at least one record).
+    records = [{"id": i, "name": "é" * (i * 7 % 23), "n": i * 1.5} for i in range(12)]
+    sizes = [json_size(record) + 1 for record in records]
+    for budget in range(sum(sizes) + 3):
+        used, expected = 0, len(records)
+        for index, size in enumerate(sizes):
+            used += size
+            if used > budget and index > 0:
+                expected = index
+                break
+        assert fit(records, budget) == expected, budget
+    assert fit([], 0) == 0
+
+
 def test_cursors_belong_to_their_query() -> None:
     cursor = make_cursor(40, "abc")
     assert read_cursor(cursor, "abc") == 40

@@ -29,6 +29,7 @@ from tollgate_worker.odoo.errors import OdooError, OdooProtocolError
 from tollgate_worker.odoo.transport import count_requests
 from tollgate_worker.schema import SchemaCache
 from tollgate_worker.session import OdooSession
+from tollgate_worker.shaping.budget import answer_json
 from tollgate_worker.tools import Tool, ToolContext, ToolLimits, ToolRegistry, ToolResult
 from tollgate_worker.tools.errors import explain, looks_like_unknown_model
 from tollgate_worker.users import UserDirectory
@@ -139,9 +140,7 @@ class WorkerServicer(worker_pb2_grpc.WorkerServiceServicer):
                 },
             )
         return worker_pb2.ExecuteToolResponse(
-            result_json=json.dumps(
-                result.data, separators=(",", ":"), ensure_ascii=False, default=str
-            ).encode(),
+            result_json=answer_json(result.data).encode(),
             record_count=result.record_count,
             odoo_requests=requests.value,
         )

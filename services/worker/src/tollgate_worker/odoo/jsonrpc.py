@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
+import httpx
 from tollgate_worker.deadline import Deadline
 from tollgate_worker.odoo.errors import OdooError, error_from_odoo
 from tollgate_worker.odoo.protocol import ExecuteKwProtocol, ProtocolName
@@ -44,10 +45,10 @@ async def call_json_route(
     idempotent: bool = False,
 ) -> Any:
     """Call an Odoo ``type='json'`` route and return its ``result``; raise the typed error."""
-    result, _ = await call_json_route_with_cookies(
+    response = await _post_call(
         transport, path, params, deadline=deadline, request_id=request_id, idempotent=idempotent
     )
-    return result
+    return _result(transport, response)
 
 
 async def call_json_route_with_cookies(
@@ -60,13 +61,38 @@ async def call_json_route_with_cookies(
     idempotent: bool = False,
     cookies: Mapping[str, str] | None = None,
 ) -> tuple[Any, dict[str, str]]:
-    """`call_json_route` sending ``cookies`` (a web session), also returning the cookies set."""
+    """`call_json_route` sending ``cookies`` (a web session), also returning the cookies set.
+
+    Only the web-session routes need this; RPC calls carry their credential in the body and
+    skip the cookie parsing."""
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else None
+    response = await _post_call(
+        transport,
+        path,
+        params,
+        deadline=deadline,
+        request_id=request_id,
+        idempotent=idempotent,
+        headers=headers,
+    )
+    return _result(transport, response), dict(response.cookies)
+
+
+async def _post_call(
+    transport: OdooTransport,
+    path: str,
+    params: Mapping[str, Any],
+    *,
+    deadline: Deadline,
+    request_id: int,
+    idempotent: bool,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Response:
     body = json.dumps(
         {"jsonrpc": "2.0", "method": "call", "params": params, "id": request_id},
         separators=(",", ":"),
     ).encode()
-    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else None
-    response = await transport.post(
+    return await transport.post(
         path,
         body,
         content_type="application/json",
@@ -74,6 +100,9 @@ async def call_json_route_with_cookies(
         headers=headers,
         idempotent=idempotent,
     )
+
+
+def _result(transport: OdooTransport, response: httpx.Response) -> Any:
     if response.status_code != 200:
         raise transport.unexpected(response, "a JSON-RPC call")
     try:
@@ -85,7 +114,7 @@ async def call_json_route_with_cookies(
     if "error" in payload:
         raise error_from_envelope(payload["error"])
     # Odoo leaves ``result`` out when the method returned None.
-    return payload.get("result"), dict(response.cookies)
+    return payload.get("result")
 
 
 class JsonRpcProtocol(ExecuteKwProtocol):

@@ -37,6 +37,7 @@ _CONNECTION_ERRORS: Final = (
     httpx.WriteError,
 )
 READ_RETRIES: Final = 1
+_URL_CACHE_SIZE: Final = 256
 
 
 class _RetryableFailure(Exception):
@@ -121,6 +122,16 @@ class OdooTransport:
         )
         # Requests sent over the life of the transport; tests and benchmarks read it.
         self.requests_sent = 0
+        self._urls: dict[str, httpx.URL] = {}
+
+    def _url(self, path: str) -> httpx.URL:
+        """The absolute URL of ``path``, parsed once: httpx would join it to the base each time."""
+        url = self._urls.get(path)
+        if url is None:
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()  # JSON-2 paths name models and methods: keep the map bounded
+            url = self._urls[path] = httpx.URL(self.base_url + path)
+        return url
 
     @property
     def http_client(self) -> httpx.AsyncClient:
@@ -177,7 +188,7 @@ class OdooTransport:
         timeout = self._admit(deadline)
         try:
             response = await self._client.post(
-                path,
+                self._url(path),
                 content=content,
                 headers=headers,
                 timeout=httpx.Timeout(timeout, connect=min(timeout, self._connect_timeout)),
@@ -206,7 +217,7 @@ class OdooTransport:
         cookie_header = "; ".join(f"{name}={value}" for name, value in cookies.items())
         try:
             response = await self._client.get(
-                path,
+                httpx.URL(self.base_url + path),
                 headers={"Cookie": cookie_header},
                 timeout=httpx.Timeout(timeout, connect=min(timeout, self._connect_timeout)),
             )

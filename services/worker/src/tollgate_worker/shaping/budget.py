@@ -15,13 +15,26 @@ from typing import Any
 
 from tollgate_common.errors import ErrorCode, TollgateError
 
+# The encoding answers leave the worker in (see `answer_json`); built once, not per call.
+_ANSWER_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def answer_json(value: Any) -> str:
+    """``value`` as the compact JSON text an answer carries (non-JSON values as ``str``)."""
+    return _ANSWER_ENCODER.encode(value)
+
 
 def json_size(value: Any) -> int:
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str))
+    return len(_ANSWER_ENCODER.encode(value))
 
 
 def fit(records: Sequence[dict[str, Any]], budget: int) -> int:
-    """How many leading ``records`` fit in ``budget`` bytes (at least one, so a call progresses)."""
+    """How many leading ``records`` fit in ``budget`` bytes (at least one, so a call progresses).
+
+    Each record costs its JSON plus one separator; the JSON of the whole list is exactly that
+    sum plus one, so one encoding settles the common case where everything fits."""
+    if json_size(records) - 1 <= budget:
+        return len(records)
     used = 0
     for index, record in enumerate(records):
         used += json_size(record) + 1
