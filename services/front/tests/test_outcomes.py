@@ -169,11 +169,26 @@ async def test_while_policy_is_down_records_wait_bounded_then_go_when_it_is_back
 async def test_drain_gives_up_after_its_grace_when_policy_is_down(caplog):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{free_port()}") as channel:
         recorder = OutcomeRecorder(
-            policy_pb2_grpc.PolicyServiceStub(channel), timeout=5, batch_size=10, delay=3600
+            policy_pb2_grpc.PolicyServiceStub(channel),
+            timeout=5,
+            batch_size=10,
+            delay=3600,
+            max_pending=2,
         )
-        recorder.add(record(0))
-        recorder.add(record(1))
         with caplog.at_level(logging.ERROR, logger="tollgate_front.outcomes"):
+            for n in range(3):
+                recorder.add(record(n))
             await recorder.drain(0.2)
-    assert recorder.dropped_total == 2
-    assert any(r.getMessage() == "outcome records not sent before shutdown" for r in caplog.records)
+    assert recorder.dropped_total == 3
+    # The shutdown loss is reported even though a streak of losses had begun before it.
+    assert [(r.getMessage(), r.dropped) for r in caplog.records] == [
+        ("too many outcome records wait for the policy service", 1),
+        ("outcome records not sent before shutdown", 2),
+    ]
+
+
+async def test_a_batch_larger_than_policy_takes_is_refused_at_start():
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{free_port()}") as channel:
+        stub = policy_pb2_grpc.PolicyServiceStub(channel)
+        with pytest.raises(ValueError, match=r"batch_size must be 1\.\.1000, not 1001"):
+            OutcomeRecorder(stub, timeout=1, batch_size=1001)

@@ -42,7 +42,7 @@ class ToolGateway:
         policy_timeout: float,
         tool_timeout: float,
         outcome_batch_size: int = 100,
-        outcome_flush_delay: float = 0.02,
+        outcome_flush_delay: float = 0.05,
         outcome_max_pending: int = 10_000,
     ) -> None:
         self._backends = backends

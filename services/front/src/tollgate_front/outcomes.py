@@ -20,6 +20,8 @@ from tollgate_common.errors import ErrorCode, TollgateError, rpc_errors
 logger = logging.getLogger(__name__)
 
 _RETRY_PAUSE_MAX = 5.0
+# Policy takes at most this many records in one RecordOutcomes.
+MAX_BATCH = 1000
 
 
 class OutcomeRecorder:
@@ -29,11 +31,13 @@ class OutcomeRecorder:
         *,
         timeout: float,
         batch_size: int = 100,
-        delay: float = 0.02,
+        delay: float = 0.05,
         max_pending: int = 10_000,
     ) -> None:
         self._policy = policy
         self._timeout = timeout
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise ValueError(f"batch_size must be 1..{MAX_BATCH}, not {batch_size}")
         self._batch_size = batch_size
         self._delay = delay
         self._max_pending = max_pending
@@ -143,8 +147,14 @@ class OutcomeRecorder:
             )
         return retry
 
-    def _drop(self, count: int, why: str, error: TollgateError | None = None) -> None:
-        if not self._dropped or error is not None:
+    def _drop(
+        self, count: int, why: str, error: TollgateError | None = None, *, always: bool = False
+    ) -> None:
+        """Count ``count`` lost records; logged when a streak of losses starts (the end of the
+        streak reports its total), for every failed send, and with ``always``."""
+        if count <= 0:
+            return
+        if not self._dropped or error is not None or always:
             extra: dict[str, object] = {"dropped": count}
             if error is not None:
                 extra["error"] = error.message
@@ -179,5 +189,5 @@ class OutcomeRecorder:
             self._sending.cancel()
             await asyncio.wait({self._sending})
         if lost:
-            self._drop(lost, "outcome records not sent before shutdown")
+            self._drop(lost, "outcome records not sent before shutdown", always=True)
             self._waiting.clear()
