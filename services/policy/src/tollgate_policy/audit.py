@@ -102,7 +102,11 @@ def audit_fields(
 
 def record_hash(fields: Mapping[str, str]) -> str:
     """The hash of a record: every field but ``hash`` itself, canonically serialised."""
-    body = {k: v for k, v in fields.items() if k != "hash"}
+    # A record being chained has no hash yet: no copy needed.
+    if isinstance(fields, dict) and "hash" not in fields:
+        body = fields
+    else:
+        body = {k: v for k, v in fields.items() if k != "hash"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
