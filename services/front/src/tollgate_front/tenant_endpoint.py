@@ -92,9 +92,10 @@ class TenantMcpEndpoint:
         token = _bearer_token(request)
         if token is None:
             return unauthorized(tenant.endpoint, "A bearer token is required", token_given=False)
+        digest = token_digest(tenant.name, token)
         try:
             principal = await self._runtime.verifier.verify(
-                token, tenant=tenant.name, resource=tenant.endpoint
+                token, tenant=tenant.name, resource=tenant.endpoint, digest=digest
             )
         except TollgateError as error:
             if error.code in _BACKEND_TROUBLE:
@@ -115,9 +116,7 @@ class TenantMcpEndpoint:
         client = request.client
         caller = Caller(tenant=tenant, principal=principal, client_ip=client.host if client else "")
         scope[SCOPE_KEY] = caller
-        scope["user"] = AuthenticatedUser(
-            _access_token(principal, token_digest(tenant.name, token), tenant.endpoint)
-        )
+        scope["user"] = AuthenticatedUser(_access_token(principal, digest, tenant.endpoint))
         return None
 
 

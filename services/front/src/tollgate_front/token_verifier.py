@@ -162,7 +162,8 @@ class AuthTokenVerifier:
         self._keys_fetched = -KEYS_REFRESH_SECONDS
         self.issuer_base: str | None = None
         self.revocations = RevocationView()
-        # Claims of tokens whose signature was checked, by digest: the signature is checked once
+        # Claims of tokens whose signature was checked, by token_digest(tenant, token) (the
+        # audience is in the claims): the signature is checked once
         # per token; expiry, revocation and the allowlist on every call.
         self._verified: OrderedDict[str, AccessTokenClaims] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
@@ -229,15 +230,20 @@ class AuthTokenVerifier:
 
     # verification --------------------------------------------------------------------------
     @traced_token_verification
-    async def verify(self, token: str, *, tenant: str, resource: str) -> common_pb2.Principal:
+    async def verify(
+        self, token: str, *, tenant: str, resource: str, digest: str | None = None
+    ) -> common_pb2.Principal:
         """The caller's principal; raises `TollgateError` (UNAUTHENTICATED when the token is
-        not good for this tenant, UNAVAILABLE/DEADLINE_EXCEEDED when auth cannot answer)."""
+        not good for this tenant, UNAVAILABLE/DEADLINE_EXCEEDED when auth cannot answer).
+        ``digest`` is ``token_digest(tenant, token)`` when the caller has it already (the
+        token is then hashed once per request)."""
+        if digest is None:
+            digest = token_digest(tenant, token)
         if looks_like_access_token(token) and self._fresh() and self.issuer_base is not None:
-            principal = await self._verify_locally(token, tenant=tenant, resource=resource)
+            principal = await self._verify_locally(token, digest, tenant=tenant, resource=resource)
             if principal is not None:
                 token_answered_by("local")
                 return principal
-        digest = token_digest(tenant, token)
         cached = self._cache.get(digest)
         if cached is not None:
             token_answered_by("cache")
@@ -255,12 +261,13 @@ class AuthTokenVerifier:
         return principal
 
     async def _verify_locally(
-        self, token: str, *, tenant: str, resource: str
+        self, token: str, digest: str, *, tenant: str, resource: str
     ) -> common_pb2.Principal | None:
         """The principal, or None when only auth can tell (credential kept in its store)."""
-        digest = token_digest(f"{tenant}\0{resource}", token)
         claims = self._verified.get(digest)
-        if claims is None or claims.expires_at <= time.time():
+        # The claims were checked for one audience: a tenant whose MCP URL changed since is
+        # checked again.
+        if claims is None or claims.audience != resource or claims.expires_at <= time.time():
             claims = await self._check_signature(token, tenant=tenant, resource=resource)
             self._verified[digest] = claims
             while len(self._verified) > VERIFIED_CACHE_SIZE:
