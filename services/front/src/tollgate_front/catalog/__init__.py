@@ -52,6 +52,10 @@ def build_tools() -> list[Tool]:
             tool.fn_metadata.output_schema = compact_schema(
                 tool.fn_metadata.output_schema, inputs=False
             )
+        # Every tool builds its structuredContent by dumping an instance of its result model
+        # (`structured`), so the SDK validating that dump against the same model again is
+        # work without a purpose; the schema stays published.
+        tool.fn_metadata.output_model = None
         tools.append(tool)
     return tools
 
