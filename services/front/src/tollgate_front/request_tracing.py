@@ -5,7 +5,8 @@ the ``traceparent`` in the request's ``_meta`` when there is one. Token verifica
 the SDK sees the request, so this span is what it hangs from. Its parent is the client's
 ``traceparent`` header or, when the client only put trace context in ``_meta`` (the SDK client
 does), that one: the body of a POST is read once here and handed on untouched, so everything the
-front does for one request lands in the client's trace.
+front does for one request lands in the client's trace. With no tracer provider that records
+(``OTEL_SDK_DISABLED=true``) the request passes straight through.
 """
 
 from __future__ import annotations
@@ -22,6 +23,20 @@ _tracer = trace.get_tracer("tollgate.front")
 ROUTE: Final = "/t/{tenant}/mcp"
 # A body larger than this is not searched for trace context (the SDK still gets all of it).
 _PEEK_LIMIT: Final = 256 * 1024
+
+
+_NO_OP_PROVIDERS: Final = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
+
+
+def _can_record(tracer: trace.Tracer) -> bool:
+    """False for the API's no-op tracer, which is what the global one stays with
+    ``OTEL_SDK_DISABLED=true``: it starts no span and ignores any parent, so finding the
+    client's trace context would be wasted work."""
+    if isinstance(tracer, trace.NoOpTracer):
+        return False
+    if isinstance(tracer, trace.ProxyTracer):
+        return not isinstance(trace.get_tracer_provider(), _NO_OP_PROVIDERS)
+    return True
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -65,7 +80,7 @@ class TracedRequests:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not _can_record(_tracer):
             await self._app(scope, receive, send)
             return
         headers = _headers(scope)
