@@ -26,6 +26,7 @@ from tollgate_front.catalog import build_tools, register_resources_and_prompts
 from tollgate_front.config import Settings
 from tollgate_front.gateway import ToolGateway
 from tollgate_front.oauth_discovery import PRM_PREFIX, ProtectedResourceMetadataEndpoint
+from tollgate_front.param_headers import TollgateMCPServer
 from tollgate_front.policy_gate import ask_for_confirmation
 from tollgate_front.request_tracing import TracedRequests
 from tollgate_front.runtime import FrontRuntime
@@ -54,7 +55,7 @@ def build_mcp_server(runtime: FrontRuntime) -> MCPServer[FrontRuntime]:
     async def lifespan(_server: MCPServer[FrontRuntime]) -> AsyncIterator[FrontRuntime]:
         yield runtime
 
-    server: MCPServer[FrontRuntime] = MCPServer(
+    server: MCPServer[FrontRuntime] = TollgateMCPServer(
         "tollgate",
         title="Tollgate",
         instructions=INSTRUCTIONS,
