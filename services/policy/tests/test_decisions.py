@@ -238,6 +238,27 @@ async def test_batches_from_several_writers_make_one_chain_in_order() -> None:
     assert (report.intact, report.records) == (True, 6)
 
 
+async def test_records_stored_but_not_their_head_count_as_written_and_the_next_batch_heals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = InMemoryStore()
+    trail = AuditTrail(store, max_length=1000)
+    config = tenant({**POLICY, "audit": {}})
+    real_put = store.put
+
+    async def head_down(*args: Any, **kwargs: Any) -> bool:
+        raise StoreUnavailable("redis went away")
+
+    monkeypatch.setattr(store, "put", head_down)
+    # Failing here would have the front send both again: they would be in the chain twice.
+    written = await trail.record([outcome(0), outcome(1)], config)
+    assert len(written) == 2
+    monkeypatch.setattr(store, "put", real_put)
+    await trail.record([outcome(2)], config)
+    report = await trail.verify("acme")
+    assert (report.intact, report.records) == (True, 3)
+
+
 async def test_audit_query_filters_by_user_and_decision() -> None:
     store = InMemoryStore()
     trail = AuditTrail(store, max_length=1000)

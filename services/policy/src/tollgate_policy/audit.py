@@ -278,7 +278,14 @@ class AuditTrail:
             if record_ids is not None:
                 self._heads[stream] = (record_ids[-1], previous)
                 # The newest record known, kept beside the stream: cutting the tail shows.
-                await self._store.put(_head_key(stream), f"{record_ids[-1]} {previous}".encode())
+                try:
+                    await self._store.put(
+                        _head_key(stream), f"{record_ids[-1]} {previous}".encode()
+                    )
+                except StoreError:
+                    # The records are stored: failing them now would have the front send them
+                    # again, twice in the chain. The next batch moves the head past them.
+                    logger.error("audit head not updated", extra={"stream": stream})
                 return record_ids, chained
             # Another process appended first: back off a little, randomly, and chain again.
             head = None
