@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -181,3 +182,71 @@ def test_the_worker_uses_the_asyncio_connections_unless_a_proxy_is_configured(
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
     proxied = OdooTransport("https://odoo.test")
     assert not isinstance(proxied.http_client._transport, PooledTransport)
+
+
+async def test_informational_answers_are_skipped_and_a_204_has_no_body(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    continued = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"
+    server = await serve(lambda n, _: continued if n == 1 else ok(b"after"))
+    async with client_for(server) as client:
+        first = await client.post("/", content=b"")
+        assert (first.status_code, first.content) == (204, b"")
+        assert (await client.post("/", content=b"")).text == "after"
+    assert server.connections == 1
+
+
+async def test_an_answer_without_a_length_ends_with_its_connection(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    server = await serve(lambda n, _: b"HTTP/1.1 200 OK\r\n\r\nuntil the end", close_after=True)
+    async with client_for(server) as client:
+        assert (await client.post("/", content=b"")).text == "until the end"
+        assert (await client.post("/", content=b"")).text == "until the end"
+    assert server.connections == 2
+
+
+async def test_a_compressed_answer_is_decoded(serve: Callable[..., Awaitable[Server]]) -> None:
+    packed = gzip.compress(b'{"result": 42}')
+    reply = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(packed)
+    server = await serve(lambda n, _: reply + packed)
+    async with client_for(server) as client:
+        assert (await client.post("/", content=b"")).json() == {"result": 42}
+
+
+async def test_a_header_with_a_line_break_is_refused_before_anything_is_sent(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    server = await serve(lambda n, _: ok(b""))
+    async with client_for(server) as client:
+        with pytest.raises(httpx.LocalProtocolError):
+            await client.post("/", content=b"", headers={"Authorization": "Bearer k\r\nX-Evil: 1"})
+        assert (await client.post("/", content=b"next")).status_code == 200
+    assert server.bodies == [b"next"]
+
+
+async def test_callers_beyond_the_pool_wait_for_a_connection_or_time_out(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    server = await serve(lambda n, _: ok(b"%d" % n))
+    one = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=30)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{server.port}",
+        transport=PooledTransport(limits=one, verify=True),
+    ) as client:
+        answers = await asyncio.gather(*(client.post("/", content=b"") for _ in range(3)))
+        assert sorted(a.text for a in answers) == ["1", "2", "3"]
+        assert server.connections == 1  # one at a time, on the one kept-alive connection
+
+        silent = await serve(lambda n, _: b"")  # holds the only connection, never answers
+        held = asyncio.create_task(
+            client.post(f"http://127.0.0.1:{silent.port}/", content=b"", timeout=5)
+        )
+        await until(lambda: len(silent.bodies) == 1)
+        with pytest.raises(httpx.PoolTimeout):
+            await client.post("/", content=b"", timeout=httpx.Timeout(5, pool=0.05))
+        held.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await held
+        # The cancelled exchange gave its slot back and its connection was not kept.
+        assert (await client.post("/", content=b"")).status_code == 200
