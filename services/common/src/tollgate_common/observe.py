@@ -78,8 +78,8 @@ def decision_word(decision: policy_pb2.Decision.ValueType) -> str:
     return policy_pb2.Decision.Name(decision).removeprefix("DECISION_").lower()
 
 
-def _call_attributes(tenant: str, call: common_pb2.ToolCall) -> dict[str, str]:
-    attributes = {TENANT: tenant, TOOL: call.tool}
+def _call_attributes(tenant: str, call: common_pb2.ToolCall) -> dict[str, str | int]:
+    attributes: dict[str, str | int] = {TENANT: tenant, TOOL: call.tool}
     # Model, operation and method are names from the catalog/tenant spec, never values.
     if call.model:
         attributes[MODEL] = call.model
@@ -104,12 +104,14 @@ def observe_tool_call(
     word = outcome_word(outcome)
     span = trace.get_current_span()
     if span.is_recording():
-        span.set_attributes(_call_attributes(tenant, call))
-        span.set_attribute(OUTCOME, word)
+        # One set_attributes call: the span takes its lock once, not per attribute.
+        attributes = _call_attributes(tenant, call)
+        attributes[OUTCOME] = word
         if record_count:
-            span.set_attribute(RECORD_COUNT, record_count)
+            attributes[RECORD_COUNT] = record_count
         if error is not None:
-            span.set_attribute(ERROR_CODE, error.value)
+            attributes[ERROR_CODE] = error.value
+        span.set_attributes(attributes)
     labels = {"tenant": tenant, "tool": call.tool, "outcome": word}
     m = meters()
     m.tool_calls.add(1, labels)
@@ -120,10 +122,10 @@ def observe_authorization(decision: policy_pb2.AuthorizeResponse) -> None:
     """Policy's answer as seen by the caller: on the current span (front)."""
     span = trace.get_current_span()
     if span.is_recording():
-        span.set_attribute(DECISION, decision_word(decision.decision))
-        span.set_attribute(DECISION_ID, decision.decision_id)
+        attributes = {DECISION: decision_word(decision.decision), DECISION_ID: decision.decision_id}
         if decision.reason_code:
-            span.set_attribute(REASON, decision.reason_code)
+            attributes[REASON] = decision.reason_code
+        span.set_attributes(attributes)
 
 
 # -- policy --------------------------------------------------------------------------------------
@@ -162,10 +164,11 @@ def observe_decision(
     reason = response.reason_code or decision
     span = trace.get_current_span()
     if span.is_recording():
-        span.set_attributes(_call_attributes(tenant, request.call))
-        span.set_attributes({DECISION: decision, DECISION_ID: response.decision_id, REASON: reason})
+        attributes = _call_attributes(tenant, request.call)
+        attributes.update({DECISION: decision, DECISION_ID: response.decision_id, REASON: reason})
         if response.approval_id:
-            span.set_attribute(APPROVAL_ID, response.approval_id)
+            attributes[APPROVAL_ID] = response.approval_id
+        span.set_attributes(attributes)
     m = meters()
     m.decisions.add(1, {"tenant": tenant, "decision": decision, "reason": reason})
     if reason == "rate_limited":
