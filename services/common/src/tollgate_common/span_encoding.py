@@ -58,8 +58,12 @@ def _tag(field: int, wire_type: int) -> bytes:
     return _varint(field << 3 | wire_type)
 
 
+_LEN_TAGS = [_tag(field, _LEN) for field in range(17)]
+
+
 def _len_field(field: int, payload: bytes) -> bytes:
-    return _tag(field, _LEN) + _varint(len(payload)) + payload
+    """A length-delimited field (bytes, string, message); ``field`` <= 16."""
+    return _LEN_TAGS[field] + _varint(len(payload)) + payload
 
 
 # Tags of the Span message fields written below (opentelemetry/proto/trace/v1/trace.proto).
@@ -86,7 +90,9 @@ class _Attributes:
         if not attributes:
             return b""
         parts = []
-        for key, value in attributes.items():
+        # The SDK's BoundedAttributes keeps a plain dict; going through the Mapping protocol
+        # costs a method call per item.
+        for key, value in getattr(attributes, "_dict", attributes).items():
             cacheable = isinstance(value, _CACHEABLE)
             if cacheable:
                 encoded = self._cache.get((key, type(value), value))
@@ -180,8 +186,8 @@ class SpanEncoder:
             _SPAN_ID,
             context.span_id.to_bytes(8, "big"),
         ]
-        trace_state = ",".join(f"{k}={v}" for k, v in context.trace_state.items())
-        if trace_state:
+        if len(context.trace_state):
+            trace_state = ",".join(f"{k}={v}" for k, v in context.trace_state.items())
             parts.append(_len_field(3, trace_state.encode()))
         if parent is not None:
             parts += [_PARENT_SPAN_ID, parent.span_id.to_bytes(8, "big")]
@@ -195,7 +201,8 @@ class SpanEncoder:
         parts.append(self._attributes.encode(9, span.attributes))
         if span.dropped_attributes:
             parts += [_DROPPED_ATTRIBUTES, _varint(span.dropped_attributes)]
-        for event in span.events:
+        events = span.events
+        for event in events if len(events) else ():  # iterating copies under a lock
             event_parts = [_EVENT_TIME, struct.pack("<Q", event.timestamp)]
             if event.name:
                 event_parts.append(_len_field(2, event.name.encode()))
