@@ -1,4 +1,4 @@
-"""`SpanEncoder` must produce exactly the request the SDK's own OTLP encoder does."""
+"""`SpanEncoder` and `LogEncoder` must produce exactly what the SDK's own OTLP encoders do."""
 
 from __future__ import annotations
 
@@ -6,8 +6,17 @@ import asyncio
 from typing import Any
 
 import grpc
+from opentelemetry._logs import LogRecord, SeverityNumber
+from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+from opentelemetry.sdk._logs import LoggerProvider, ReadableLogRecord
+from opentelemetry.sdk._logs.export import (
+    InMemoryLogRecordExporter,
+    LogRecordExportResult,
+    SimpleLogRecordProcessor,
+)
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
@@ -21,8 +30,14 @@ from opentelemetry.trace import (
     TraceFlags,
     TraceState,
     set_span_in_context,
+    use_span,
 )
-from tollgate_common.span_encoding import OtlpGrpcSpanExporter, SpanEncoder
+from tollgate_common.span_encoding import (
+    LogEncoder,
+    OtlpGrpcLogExporter,
+    OtlpGrpcSpanExporter,
+    SpanEncoder,
+)
 from tollgate_common.testing import running_grpc_server
 
 
@@ -132,3 +147,61 @@ async def test_the_exporter_sends_it_over_otlp_grpc() -> None:
         "a",
         "b",
     )
+
+
+def finished_log_records() -> tuple[ReadableLogRecord, ...]:
+    exporter = InMemoryLogRecordExporter()
+    provider = LoggerProvider(resource=Resource.create({"service.name": "policy"}))
+    provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
+    audit = provider.get_logger("tollgate.audit")
+    call = SpanContext(0xABC, 0xDEF, is_remote=True, trace_flags=TraceFlags(1))
+    with use_span(NonRecordingSpan(call)):
+        audit.emit(
+            LogRecord(
+                severity_number=SeverityNumber.INFO,
+                severity_text="INFO",
+                body="audit",
+                attributes={
+                    "tollgate.audit.tenant": "acme",
+                    "tollgate.audit.id": "1767225600000-0",
+                    "tollgate.audit.payload": "",
+                    "tollgate.audit.record_count": 3,
+                },
+            )
+        )
+    # Outside any span, with no severity, a structured body and an event name.
+    provider.get_logger("other", "2.0").emit(
+        LogRecord(body={"k": ["v", 1]}, attributes={"flag": True}, event_name="e")
+    )
+    return exporter.get_finished_logs()
+
+
+def test_log_records_encode_as_the_sdk_does() -> None:
+    records = finished_log_records()
+    encoder = LogEncoder()
+    assert encoder.encode(records) == encode_logs(records)
+    assert encoder.encode(records) == encode_logs(records)
+    assert encoder.encode(()) == encode_logs(())
+
+
+async def test_the_log_exporter_sends_it_over_otlp_grpc() -> None:
+    received: list[logs_service_pb2.ExportLogsServiceRequest] = []
+
+    class Logs(logs_service_pb2_grpc.LogsServiceServicer):
+        async def Export(self, request: Any, context: Any) -> Any:
+            received.append(request)
+            return logs_service_pb2.ExportLogsServiceResponse()
+
+    def register(server: grpc.aio.Server) -> None:
+        logs_service_pb2_grpc.add_LogsServiceServicer_to_server(Logs(), server)
+
+    async with running_grpc_server(register) as server:
+        exporter = OtlpGrpcLogExporter(endpoint=f"http://{server.address}")
+        result = await asyncio.to_thread(exporter.export, finished_log_records())
+        exporter.shutdown()
+
+    assert result == LogRecordExportResult.SUCCESS
+    [request] = received
+    assert request.resource_logs
+    first = request.resource_logs[0].scope_logs[0].log_records[0]
+    assert (first.body.string_value, first.trace_id.hex()[-3:]) == ("audit", "abc")

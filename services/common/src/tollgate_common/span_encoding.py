@@ -6,7 +6,8 @@ written straight to protobuf wire format and the whole request parsed once (in C
 repeat from call to call (``rpc.system=grpc``, the tenant, the tool, …), so each distinct
 ``key=value`` pair is encoded once, by the SDK's own encoder, and its bytes reused: what goes on
 the wire is exactly what the SDK would send. Spans with links (Tollgate makes none) are encoded by
-the SDK wholesale. `OtlpGrpcSpanExporter` is the SDK's gRPC exporter using this encoder.
+the SDK wholesale. `OtlpGrpcSpanExporter` is the SDK's gRPC exporter using this encoder;
+`LogEncoder` and `OtlpGrpcLogExporter` do the same for log records (the audit trail).
 """
 
 from __future__ import annotations
@@ -14,17 +15,24 @@ from __future__ import annotations
 import functools
 import logging
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from opentelemetry.exporter.otlp.proto.common._internal import (
     _encode_instrumentation_scope,
     _encode_key_value,
     _encode_resource,
+    _encode_span_id,
+    _encode_trace_id,
+    _encode_value,
 )
 from opentelemetry.exporter.otlp.proto.common._internal.trace_encoder import _encode_span
+from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord as PB2LogRecord
+from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
@@ -82,8 +90,10 @@ _EVENT_TIME = _tag(1, _I64)
 class _Attributes:
     """Encoded ``KeyValue`` messages by (key, type, value), made by the SDK's encoder."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, cache_strings: bool = True) -> None:
         self._cache: dict[tuple[str, type, Any], bytes] = {}
+        # Audit records' strings (ids, times, hashes) are new each time: caching them only churns.
+        self._cacheable = _CACHEABLE if cache_strings else (bool, int, float)
 
     def encode(self, field: int, attributes: Mapping[str, Any] | None) -> bytes:
         """The attributes as repeated ``field`` of the enclosing message."""
@@ -93,7 +103,7 @@ class _Attributes:
         # The SDK's BoundedAttributes keeps a plain dict; going through the Mapping protocol
         # costs a method call per item.
         for key, value in getattr(attributes, "_dict", attributes).items():
-            cacheable = isinstance(value, _CACHEABLE)
+            cacheable = isinstance(value, self._cacheable)
             if cacheable:
                 encoded = self._cache.get((key, type(value), value))
                 if encoded is not None:
@@ -128,39 +138,40 @@ def _key(key: str) -> bytes:
     return _len_field(1, key.encode()) if key else b""
 
 
-class SpanEncoder:
-    """Encodes batches of finished spans as one ``ExportTraceServiceRequest``."""
+class _Grouping:
+    """Resource -> instrumentation scope -> items, as the SDK's encoders group them (in order of
+    appearance), written as ``Export*ServiceRequest`` bytes (ResourceSpans and ResourceLogs
+    share their layout: resource 1, scope list 2, schema_url 3; scope 1, items 2, schema_url 3).
+    """
 
     def __init__(self) -> None:
-        self._attributes = _Attributes()
         # Resource and scope messages by object identity: a provider keeps one of each, and
         # hashing a Resource serialises its attributes to JSON every time.
         self._resources: dict[int, tuple[Resource, bytes]] = {}
         self._scopes: dict[int, tuple[InstrumentationScope | None, bytes]] = {}
 
-    def encode(self, spans: Sequence[ReadableSpan]) -> ExportTraceServiceRequest:
-        # Grouped as the SDK does: resource, then instrumentation scope, in order of appearance.
+    def _grouped(
+        self, items: Iterable[tuple[Resource, InstrumentationScope | None, bytes]]
+    ) -> bytes:
         groups: dict[int, dict[int, list[bytes]]] = {}
-        for span in spans:
-            by_scope = groups.setdefault(self._resource(span.resource), {})
-            by_scope.setdefault(self._scope(span.instrumentation_scope), []).append(
-                self._span(span)
-            )
+        for resource, scope, encoded in items:
+            by_scope = groups.setdefault(self._resource(resource), {})
+            by_scope.setdefault(self._scope(scope), []).append(encoded)
         out = []
         for resource_key, scopes in groups.items():
             resource, resource_bytes = self._resources[resource_key]
             body = [_len_field(1, resource_bytes)]
-            for scope_key, encoded_spans in scopes.items():
+            for scope_key, encoded_items in scopes.items():
                 scope, scope_bytes = self._scopes[scope_key]
                 scope_body = [_len_field(1, scope_bytes)]
-                scope_body += [_len_field(2, s) for s in encoded_spans]
+                scope_body += [_len_field(2, item) for item in encoded_items]
                 if scope is not None and scope.schema_url:
                     scope_body.append(_len_field(3, scope.schema_url.encode()))
                 body.append(_len_field(2, b"".join(scope_body)))
             if resource.schema_url:
                 body.append(_len_field(3, resource.schema_url.encode()))
             out.append(_len_field(1, b"".join(body)))
-        return ExportTraceServiceRequest.FromString(b"".join(out))
+        return b"".join(out)
 
     def _resource(self, resource: Resource) -> int:
         key = id(resource)
@@ -174,6 +185,18 @@ class SpanEncoder:
             encoded = _encode_instrumentation_scope(scope).SerializeToString()  # type: ignore[arg-type]
             self._scopes[key] = (scope, encoded)
         return key
+
+
+class SpanEncoder(_Grouping):
+    """Encodes batches of finished spans as one ``ExportTraceServiceRequest``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._attributes = _Attributes()
+
+    def encode(self, spans: Sequence[ReadableSpan]) -> ExportTraceServiceRequest:
+        items = ((s.resource, s.instrumentation_scope, self._span(s)) for s in spans)
+        return ExportTraceServiceRequest.FromString(self._grouped(items))
 
     def _span(self, span: ReadableSpan) -> bytes:
         context = span.get_span_context()
@@ -232,4 +255,46 @@ class OtlpGrpcSpanExporter(OTLPSpanExporter):
         self._encoder = SpanEncoder()
 
     def _translate_data(self, data: Sequence[ReadableSpan]) -> ExportTraceServiceRequest:
+        return self._encoder.encode(data)
+
+
+class LogEncoder(_Grouping):
+    """Encodes batches of log records (the audit trail) as one ``ExportLogsServiceRequest``: each
+    record's fields by the SDK's encoder, its attributes as above."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._attributes = _Attributes(cache_strings=False)
+
+    def encode(self, batch: Sequence[ReadableLogRecord]) -> ExportLogsServiceRequest:
+        items = ((r.resource, r.instrumentation_scope or None, self._log(r)) for r in batch)
+        return ExportLogsServiceRequest.FromString(self._grouped(items))
+
+    def _log(self, readable: ReadableLogRecord) -> bytes:
+        record = readable.log_record
+        # The SDK's _encode_log without the attributes (field 6), which follow as bytes.
+        fields: dict[str, Any] = {  # None leaves a field unset, as the SDK relies on
+            "time_unix_nano": record.timestamp,
+            "observed_time_unix_nano": record.observed_timestamp,
+            "span_id": None if record.span_id == 0 else _encode_span_id(record.span_id),
+            "trace_id": None if record.trace_id == 0 else _encode_trace_id(record.trace_id),
+            "flags": int(record.trace_flags),
+            "body": _encode_value(record.body),
+            "severity_text": record.severity_text,
+            "dropped_attributes_count": readable.dropped_attributes,
+            "severity_number": getattr(record.severity_number, "value", None),
+            "event_name": record.event_name,
+        }
+        encoded = PB2LogRecord(**fields).SerializeToString()
+        return bytes(encoded) + self._attributes.encode(6, record.attributes)
+
+
+class OtlpGrpcLogExporter(OTLPLogExporter):
+    """The SDK's OTLP/gRPC log exporter with `LogEncoder` in place of its encoder."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._encoder = LogEncoder()
+
+    def _translate_data(self, data: Sequence[ReadableLogRecord]) -> ExportLogsServiceRequest:
         return self._encoder.encode(data)

@@ -189,11 +189,9 @@ def log_exporter_from_env(environ: Mapping[str, str]) -> LogRecordExporter | Non
     if target is None:
         return None
     if target.protocol == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import (
-            OTLPLogExporter as GrpcLogExporter,
-        )
+        from tollgate_common.span_encoding import OtlpGrpcLogExporter
 
-        return GrpcLogExporter(endpoint=target.endpoint)
+        return OtlpGrpcLogExporter(endpoint=target.endpoint)
     from opentelemetry.exporter.otlp.proto.http._log_exporter import (
         OTLPLogExporter as HttpLogExporter,
     )
