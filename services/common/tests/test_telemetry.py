@@ -404,3 +404,24 @@ async def test_context_crosses_the_hop_even_with_the_sdk_disabled() -> None:
         await call_echo(channel, "y")
 
     assert seen == [trace.format_trace_id(0xABC), None]
+
+
+@pytest.mark.parametrize("disabled", ["false", "true"])
+def test_configure_telemetry_freezes_what_start_up_built(disabled: str) -> None:
+    script = (
+        "import gc\n"
+        "from tollgate_common.telemetry import configure_telemetry\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "configure_telemetry('worker')\n"
+        "print(gc.get_freeze_count() > 1000)\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**clean, "OTEL_SDK_DISABLED": disabled},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "True"), result.stderr

@@ -19,6 +19,7 @@ factory install.
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import os
 import sys
@@ -280,14 +281,20 @@ def configure_telemetry(
 ) -> TracerProvider | None:
     """For ``__main__``: install the global tracer and meter providers and W3C propagation, once.
 
-    Later calls return the first TracerProvider. Returns None when ``OTEL_SDK_DISABLED=true`` (the
-    API's no-op tracer and meter stay). An unusable ``OTEL_*`` value prints one line naming it and
-    exits with status 2, like `tollgate_common.settings.load_settings`.
+    Also freezes the objects start-up made (``gc.freeze``, see below), so call it once the
+    service's modules are imported. Later calls return the first TracerProvider. Returns None
+    when ``OTEL_SDK_DISABLED=true`` (the API's no-op tracer and meter stay). An unusable
+    ``OTEL_*`` value prints one line naming it and exits with status 2, like
+    `tollgate_common.settings.load_settings`.
     """
     global _tracer_provider, _meter_provider, _logger_provider
     env = os.environ if environ is None else environ
     if _tracer_provider is not None:
         return _tracer_provider
+    # Spans queued for export outlive the young generations, so tracing makes full garbage
+    # collections frequent, and each one rescans everything start-up imported (most of the
+    # heap). Frozen, those objects are left out of every collection; done with tracing off too.
+    gc.freeze()
     if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return None
     try:
