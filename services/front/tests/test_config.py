@@ -51,3 +51,20 @@ def test_the_front_refuses_to_start_on_a_bad_value(tmp_path: Path) -> None:
     assert "TOLLGATE_FRONT_AUTH_ADDRESS" in done.stderr
     assert "host:port" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_outcome_batching_is_configurable_and_bounded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TOLLGATE_FRONT_TENANTS_DIR", str(tmp_path))
+    monkeypatch.setenv("TOLLGATE_FRONT_AUTH_ADDRESS", "127.0.0.1:50051")
+    monkeypatch.setenv("TOLLGATE_FRONT_POLICY_ADDRESS", "policy:50052")
+    monkeypatch.setenv("TOLLGATE_FRONT_OUTCOME_BATCH_SIZE", "250")
+    monkeypatch.setenv("TOLLGATE_FRONT_OUTCOME_FLUSH_DELAY", "0.2")
+    settings = build_settings(Settings)
+    assert (settings.outcome_batch_size, settings.outcome_flush_delay) == (250, 0.2)
+    assert settings.outcome_max_pending == 10_000
+    # Policy takes at most 1000 records a call: a larger batch is refused at start-up.
+    monkeypatch.setenv("TOLLGATE_FRONT_OUTCOME_BATCH_SIZE", "1001")
+    with pytest.raises(ConfigurationError, match="TOLLGATE_FRONT_OUTCOME_BATCH_SIZE"):
+        build_settings(Settings)

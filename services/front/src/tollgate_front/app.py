@@ -85,7 +85,12 @@ def build_runtime(settings: Settings) -> FrontRuntime:
         registry=registry,
     )
     gateway = ToolGateway(
-        backends, policy_timeout=settings.policy_timeout, tool_timeout=settings.tool_timeout
+        backends,
+        policy_timeout=settings.policy_timeout,
+        tool_timeout=settings.tool_timeout,
+        outcome_batch_size=settings.outcome_batch_size,
+        outcome_flush_delay=settings.outcome_flush_delay,
+        outcome_max_pending=settings.outcome_max_pending,
     )
     registry.on_change(
         lambda tenants: backends.workers.retain_soon(t.worker.address for t in tenants.values())

@@ -68,6 +68,24 @@ class Settings(ServiceSettings, TenantSourceSettings):
     max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest request body accepted."
     )
+    outcome_batch_size: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="Outcome records sent to policy in one RecordOutcomes call at most.",
+    )
+    outcome_flush_delay: float = Field(
+        default=0.05,
+        gt=0,
+        le=1,
+        description="Seconds an outcome record waits for others before it is sent.",
+    )
+    outcome_max_pending: int = Field(
+        default=10_000,
+        ge=1,
+        description="Outcome records kept while policy cannot take them; newer ones are "
+        "dropped with an error log.",
+    )
 
     @field_validator("auth_address", "policy_address")
     @classmethod
