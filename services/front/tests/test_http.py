@@ -47,19 +47,6 @@ async def test_other_paths_are_json_404s(http: httpx2.AsyncClient) -> None:
     assert "/t/<tenant>/mcp" in response.json()["message"]
 
 
-async def test_a_near_miss_of_the_mcp_url_takes_the_ordinary_routes(
-    http: httpx2.AsyncClient,
-) -> None:
-    # The MCP URL has its own short way in; a trailing slash still gets Starlette's redirect
-    # and a longer path the JSON 404.
-    response = await http.post("/t/acme/mcp/", json=INITIALIZE, headers=HEADERS)
-    assert response.status_code == 307
-    assert response.headers["location"].endswith("/t/acme/mcp")
-    response = await http.post("/t/acme/mcp/x", json=INITIALIZE, headers=HEADERS)
-    assert response.status_code == 404
-    assert response.json()["error"] == "not_found"
-
-
 async def test_missing_token_is_401_with_a_bearer_challenge(http: httpx2.AsyncClient) -> None:
     response = await http.post("/t/acme/mcp", json=INITIALIZE, headers=HEADERS)
     assert response.status_code == 401

@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 from collections.abc import AsyncIterator
-from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match, Route
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from tollgate_common.tenants import TenantRegistry, tenant_source
 
@@ -26,7 +25,6 @@ from tollgate_front.catalog import build_tools, register_resources_and_prompts
 from tollgate_front.config import Settings
 from tollgate_front.gateway import ToolGateway
 from tollgate_front.oauth_discovery import PRM_PREFIX, ProtectedResourceMetadataEndpoint
-from tollgate_front.param_headers import TollgateMCPServer
 from tollgate_front.policy_gate import ask_for_confirmation
 from tollgate_front.request_tracing import TracedRequests
 from tollgate_front.runtime import FrontRuntime
@@ -55,7 +53,7 @@ def build_mcp_server(runtime: FrontRuntime) -> MCPServer[FrontRuntime]:
     async def lifespan(_server: MCPServer[FrontRuntime]) -> AsyncIterator[FrontRuntime]:
         yield runtime
 
-    server: MCPServer[FrontRuntime] = TollgateMCPServer(
+    server: MCPServer[FrontRuntime] = MCPServer(
         "tollgate",
         title="Tollgate",
         instructions=INSTRUCTIONS,
@@ -113,31 +111,6 @@ class _TenantRoutes:
         await self.endpoint(scope, receive, send)
 
 
-class _FrontApp(Starlette):
-    """Starlette, except that a request for ``/t/<tenant>/mcp`` goes straight to its route.
-
-    That route is every MCP request, so it skips Starlette's error and exception middleware
-    (the tenant endpoint answers its own errors, and uvicorn turns a crash into the same plain
-    500) and the scan of the other routes. Every other request, a near miss such as a trailing
-    slash included, takes the ordinary way.
-    """
-
-    def __init__(self, *, mcp_route: Route, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._mcp_route = mcp_route
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            match, child_scope = self._mcp_route.matches(scope)
-            if match is Match.FULL:
-                scope["app"] = self
-                scope["router"] = self.router
-                scope.update(child_scope)
-                await self._mcp_route.app(scope, receive, send)
-                return
-        await super().__call__(scope, receive, send)
-
-
 def create_app(settings: Settings) -> Starlette:
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
@@ -175,12 +148,10 @@ def create_app(settings: Settings) -> Starlette:
             await runtime.gateway.drain()
             await runtime.backends.close()
 
-    mcp_route = Route("/t/{tenant}/mcp", TracedRequests(tenants))
-    return _FrontApp(
-        mcp_route=mcp_route,
+    return Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
-            mcp_route,
+            Route("/t/{tenant}/mcp", TracedRequests(tenants)),
             Route(
                 PRM_PREFIX + "/t/{tenant}/mcp",
                 ProtectedResourceMetadataEndpoint(
