@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gzip
+import ipaddress
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from tollgate_worker.deadline import Deadline
 from tollgate_worker.odoo.connections import PooledTransport
 from tollgate_worker.odoo.errors import OdooUnavailable
@@ -250,3 +258,71 @@ async def test_callers_beyond_the_pool_wait_for_a_connection_or_time_out(
             await held
         # The cancelled exchange gave its slot back and its connection was not kept.
         assert (await client.post("/", content=b"")).status_code == 200
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that is its own CA, and its key (PEM files)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+async def test_tls_is_verified_unless_verification_is_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert_path, key_path = self_signed(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert_path, key_path)
+    server = Server(lambda n, _: ok(b"secret"))
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=server_context)
+    url = f"https://127.0.0.1:{listener.sockets[0].getsockname()[1]}/"
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    try:
+        async with httpx.AsyncClient(
+            transport=PooledTransport(limits=LIMITS, verify=True)
+        ) as client:
+            with pytest.raises(httpx.ConnectError):
+                await client.post(url, content=b"")  # not signed by a trusted CA
+        assert server.bodies == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
+        async with httpx.AsyncClient(
+            transport=PooledTransport(limits=LIMITS, verify=True)
+        ) as client:
+            assert (await client.post(url, content=b"a")).text == "secret"
+            assert (await client.post(url, content=b"b")).text == "secret"
+        monkeypatch.delenv("SSL_CERT_FILE")
+        async with httpx.AsyncClient(
+            transport=PooledTransport(limits=LIMITS, verify=False)
+        ) as client:
+            assert (await client.post(url, content=b"c")).text == "secret"
+        assert server.bodies == [b"a", b"b", b"c"]
+        assert server.connections == 2  # one kept-alive TLS connection per client that got in
+    finally:
+        listener.close()
+        await listener.wait_closed()
