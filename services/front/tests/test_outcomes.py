@@ -9,7 +9,10 @@ from typing import Any
 
 import grpc
 import pytest
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from tollgate.v1 import common_pb2, policy_pb2, policy_pb2_grpc
+from tollgate_common.grpc_channel import create_channel
 from tollgate_common.grpc_server import GrpcServer
 from tollgate_common.testing import free_port, running_grpc_server
 from tollgate_front.outcomes import OutcomeRecorder
@@ -192,3 +195,45 @@ async def test_a_batch_larger_than_policy_takes_is_refused_at_start():
         stub = policy_pb2_grpc.PolicyServiceStub(channel)
         with pytest.raises(ValueError, match=r"batch_size must be 1\.\.1000, not 1001"):
             OutcomeRecorder(stub, timeout=1, batch_size=1001)
+
+
+class MetadataPolicy(ScriptedPolicy):
+    def __init__(self) -> None:
+        super().__init__()
+        self.traceparents: list[str | None] = []
+
+    async def RecordOutcomes(
+        self, request: policy_pb2.RecordOutcomesRequest, context: Any
+    ) -> policy_pb2.RecordOutcomesResponse:
+        metadata = dict(context.invocation_metadata() or ())
+        self.traceparents.append(metadata.get("traceparent"))
+        return await super().RecordOutcomes(request, context)
+
+
+async def test_a_batch_runs_outside_the_trace_of_the_call_that_started_it():
+    """Batches mix many calls: none of their traces may claim the RPC (each record carries its
+    own trace id), so the channel's tracing sends no traceparent for it."""
+    servicer = MetadataPolicy()
+    call_trace = SpanContext(
+        trace_id=0x0AF7651916CD43DD8448EB211C80319C,
+        span_id=0xB7AD6B7169203331,
+        is_remote=False,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+    )
+    async with running_grpc_server(register(servicer)) as server:
+        channel = create_channel(server.address)
+        try:
+            recorder = OutcomeRecorder(
+                policy_pb2_grpc.PolicyServiceStub(channel), timeout=5, batch_size=2, delay=0.01
+            )
+            with trace.use_span(NonRecordingSpan(call_trace)):
+                recorder.add(record(0))  # starts the delay timer inside the call's context
+            await until(lambda: len(servicer.recorded) == 1)
+            with trace.use_span(NonRecordingSpan(call_trace)):
+                recorder.add(record(1))
+                recorder.add(record(2))  # a full batch, sent from inside the call's context
+            await until(lambda: len(servicer.recorded) == 3)
+            await recorder.drain(5)
+        finally:
+            await channel.close()
+    assert servicer.traceparents == [None, None]

@@ -11,6 +11,7 @@ what is left at shutdown.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import deque
 
@@ -69,7 +70,11 @@ class OutcomeRecorder:
             self._timer.cancel()
             self._timer = None
         if self._sending is None and self._waiting:
-            self._sending = asyncio.get_running_loop().create_task(self._send_batch())
+            # A fresh context: the batch belongs to no one call's trace (the timer that got here
+            # runs in the context of whichever call started it).
+            self._sending = asyncio.get_running_loop().create_task(
+                self._send_batch(), context=contextvars.Context()
+            )
             self._sending.add_done_callback(self._sent)
 
     def _sent(self, task: asyncio.Task[None]) -> None:
