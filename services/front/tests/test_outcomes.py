@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import grpc
 import pytest
 from opentelemetry import trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from tollgate.v1 import common_pb2, policy_pb2, policy_pb2_grpc
+from tollgate_common import metrics as tollgate_metrics
 from tollgate_common.grpc_channel import create_channel
 from tollgate_common.grpc_server import GrpcServer
 from tollgate_common.testing import free_port, running_grpc_server
@@ -139,7 +142,32 @@ async def test_invalid_records_are_logged_and_not_sent_again(policy, caplog):
     assert logged.decision_id == "dec_1"
 
 
-async def test_while_policy_is_down_records_wait_bounded_then_go_when_it_is_back(caplog):
+@pytest.fixture
+def metric_reader() -> Iterator[InMemoryMetricReader]:
+    reader = InMemoryMetricReader()
+    tollgate_metrics.use_meter_provider(MeterProvider(metric_readers=[reader]))
+    try:
+        yield reader
+    finally:
+        tollgate_metrics.use_meter_provider(None)
+
+
+def dropped(reader: InMemoryMetricReader) -> dict[str, int]:
+    """tollgate.audit.dropped by reason."""
+    counts: dict[str, int] = {}
+    data = reader.get_metrics_data()
+    for resource in data.resource_metrics if data else []:
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                if metric.name == tollgate_metrics.AUDIT_DROPPED.name:
+                    for point in metric.data.data_points:
+                        counts[str(point.attributes["reason"])] = int(point.value)
+    return counts
+
+
+async def test_while_policy_is_down_records_wait_bounded_then_go_when_it_is_back(
+    caplog, metric_reader
+):
     port = free_port()
     servicer = ScriptedPolicy()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
@@ -155,6 +183,7 @@ async def test_while_policy_is_down_records_wait_bounded_then_go_when_it_is_back
                 recorder.add(record(n))
         # Nothing listens: the two newest records found the buffer full and were dropped.
         assert recorder.dropped_total == 2
+        assert dropped(metric_reader) == {"backlog_full": 2}
         assert [r.getMessage() for r in caplog.records] == [
             "too many outcome records wait for the policy service"
         ]
@@ -169,7 +198,7 @@ async def test_while_policy_is_down_records_wait_bounded_then_go_when_it_is_back
     assert any(r.getMessage().startswith("outcome records were lost") for r in caplog.records)
 
 
-async def test_drain_gives_up_after_its_grace_when_policy_is_down(caplog):
+async def test_drain_gives_up_after_its_grace_when_policy_is_down(caplog, metric_reader):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{free_port()}") as channel:
         recorder = OutcomeRecorder(
             policy_pb2_grpc.PolicyServiceStub(channel),
@@ -188,6 +217,7 @@ async def test_drain_gives_up_after_its_grace_when_policy_is_down(caplog):
         ("too many outcome records wait for the policy service", 1),
         ("outcome records not sent before shutdown", 2),
     ]
+    assert dropped(metric_reader) == {"backlog_full": 1, "shutdown": 2}
 
 
 async def test_a_batch_larger_than_policy_takes_is_refused_at_start():

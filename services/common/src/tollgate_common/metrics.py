@@ -100,6 +100,14 @@ AUDIT_RECORDS = Instrument(
     "Audit records written.",
     ("tenant", "outcome"),
 )
+AUDIT_DROPPED = Instrument(
+    "tollgate.audit.dropped",
+    "counter",
+    "{record}",
+    "Tool-call outcome records the front gave up on before policy wrote them (the audit trail "
+    "misses these calls), by why.",
+    ("reason",),
+)
 ODOO_DURATION = Instrument(
     "tollgate.odoo.request.duration",
     "histogram",
@@ -137,6 +145,7 @@ INSTRUMENTS: Final = (
     APPROVALS_PENDING,
     APPROVALS_DECIDED,
     AUDIT_RECORDS,
+    AUDIT_DROPPED,
     ODOO_DURATION,
     ODOO_ERRORS,
     BREAKER_STATE,
@@ -146,6 +155,7 @@ INSTRUMENTS: Final = (
 # Closed vocabularies of the label values the code produces (documented in docs/telemetry.md).
 TOOL_OUTCOMES: Final = ("success", "denied", "approval_required", "error")
 BREAKER_VALUES: Final = {"closed": 0, "half_open": 1, "open": 2}
+AUDIT_DROP_REASONS: Final = ("backlog_full", "not_taken", "shutdown")
 
 
 def _unit_suffix(unit: str) -> str:
@@ -199,6 +209,9 @@ class _Meters:
         )
         self.audit_records = meter.create_counter(
             AUDIT_RECORDS.name, AUDIT_RECORDS.unit, AUDIT_RECORDS.description
+        )
+        self.audit_dropped = meter.create_counter(
+            AUDIT_DROPPED.name, AUDIT_DROPPED.unit, AUDIT_DROPPED.description
         )
         self.odoo_duration = meter.create_histogram(
             ODOO_DURATION.name,

@@ -190,6 +190,12 @@ def observe_audit_record(request: policy_pb2.RecordOutcomeRequest) -> None:
     )
 
 
+def observe_audit_dropped(count: int, reason: str) -> None:
+    """``count`` outcome records the front gave up on; ``reason`` is one of
+    `metrics.AUDIT_DROP_REASONS`."""
+    meters().audit_dropped.add(count, {"reason": reason})
+
+
 # -- token verification (front) ------------------------------------------------------------------
 _token_source: ContextVar[list[str] | None] = ContextVar("tollgate_token_source", default=None)
 

@@ -17,6 +17,7 @@ from collections import deque
 
 from tollgate.v1 import policy_pb2, policy_pb2_grpc
 from tollgate_common.errors import ErrorCode, TollgateError, rpc_errors
+from tollgate_common.observe import observe_audit_dropped
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class OutcomeRecorder:
     def add(self, record: policy_pb2.RecordOutcomeRequest) -> None:
         """Queue ``record``; never blocks and never raises."""
         if len(self._waiting) >= self._max_pending:
-            self._drop(1, "too many outcome records wait for the policy service")
+            self._drop(1, "backlog_full", "too many outcome records wait for the policy service")
             return
         self._waiting.append(record)
         if self._sending is not None or self._retry_pause:
@@ -84,7 +85,7 @@ class OutcomeRecorder:
         error = task.exception()
         if error is not None:
             logger.error("sending outcome records failed", exc_info=error)
-            self._drop(self._in_flight, "outcome records lost")
+            self._drop(self._in_flight, "not_taken", "outcome records lost")
         self._in_flight = 0
         if not self._waiting or self._draining:
             return
@@ -106,7 +107,9 @@ class OutcomeRecorder:
             room = self._max_pending - len(self._waiting)
             if room < len(retry):
                 self._drop(
-                    len(retry) - room, "too many outcome records wait for the policy service"
+                    len(retry) - room,
+                    "backlog_full",
+                    "too many outcome records wait for the policy service",
                 )
                 retry = retry[:room]
             self._waiting.extendleft(reversed(retry))
@@ -133,7 +136,9 @@ class OutcomeRecorder:
                 return batch
             # A deadline may have passed after policy wrote the records: sending them again
             # could write them twice, so they are counted as lost instead.
-            self._drop(len(batch), "the policy service did not take outcome records", error)
+            self._drop(
+                len(batch), "not_taken", "the policy service did not take outcome records", error
+            )
             return []
         retry = []
         for rejected in response.rejected:
@@ -153,12 +158,20 @@ class OutcomeRecorder:
         return retry
 
     def _drop(
-        self, count: int, why: str, error: TollgateError | None = None, *, always: bool = False
+        self,
+        count: int,
+        reason: str,
+        why: str,
+        error: TollgateError | None = None,
+        *,
+        always: bool = False,
     ) -> None:
-        """Count ``count`` lost records; logged when a streak of losses starts (the end of the
-        streak reports its total), for every failed send, and with ``always``."""
+        """Count ``count`` lost records (metric label ``reason``); logged when a streak of losses
+        starts (the end of the streak reports its total), for every failed send, and with
+        ``always``."""
         if count <= 0:
             return
+        observe_audit_dropped(count, reason)
         if not self._dropped or error is not None or always:
             extra: dict[str, object] = {"dropped": count}
             if error is not None:
@@ -194,5 +207,5 @@ class OutcomeRecorder:
             self._sending.cancel()
             await asyncio.wait({self._sending})
         if lost:
-            self._drop(lost, "outcome records not sent before shutdown", always=True)
+            self._drop(lost, "shutdown", "outcome records not sent before shutdown", always=True)
             self._waiting.clear()
