@@ -18,6 +18,7 @@ from mcp import Client, StdioServerParameters
 from mcp_types import TextContent
 from tollgate_cli.remote import PROTOCOLS, Protocol, connect
 from tollgate_cli.testing import DevStack
+from tollgate_common.span_file import read_spans
 
 pytestmark = pytest.mark.e2e
 
@@ -194,6 +195,14 @@ def test_ctrl_c_stops_every_process(dev_stack: DevStack) -> None:
     assert dev_stack.process.wait(timeout=30) == 0
     still_running = [name for name, pid in dev_stack.info.pids.items() if _alive(pid)]
     assert still_running == []
+    # Each service wrote the spans it still held on its way out (they are batched until then).
+    spans = list(read_spans(dev_stack.state_dir / "traces.jsonl"))
+    calls = [s for s in spans if s.name == "tools/call search_records"]
+    assert calls
+    assert {s.service for s in calls} == {"front"}
+    called = {s.trace_id for s in calls}
+    hops = {s.service for s in spans if s.trace_id in called}
+    assert hops >= {"front", "policy", "worker"}
 
 
 def _alive(pid: int) -> bool:

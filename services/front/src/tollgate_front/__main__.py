@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
+
 import uvicorn
 from tollgate_common.logging import configure_logging
 from tollgate_common.settings import load_settings
 from tollgate_common.telemetry import configure_telemetry, shutdown_telemetry
 
 from tollgate_front.config import Settings
+
+
+def _exit(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def main() -> None:
@@ -17,6 +24,9 @@ def main() -> None:
 
     configure_logging("front", settings.log_level)
     configure_telemetry("front")
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises it to the handler it found;
+    # with the default one the process dies there and the spans still batched are lost.
+    signal.signal(signal.SIGTERM, _exit)
     try:
         uvicorn.run(
             create_app(settings),
