@@ -17,8 +17,9 @@ Modes:
         metrics and audit logs; OTEL_TRACES_EXPORTER=otlp, so no dev trace file.
   file  what ``tollgate dev`` does: "on" plus every span appended to the local traces file.
 
-Prints per mode the median CPU ms/call with the rounds' range, the ratio on/off (over all
-rounds, and the median and range of the paired rounds' ratios) and spans per call received.
+Prints per mode the median CPU ms/call with the rounds' range, each process's median share, the
+ratio on/off (over all rounds, and the median and range of the paired rounds' ratios) and spans
+per call received.
 Target (issue 8): on/off <= 1.15. Asserts nothing.
 """
 
@@ -84,12 +85,14 @@ def cpu_seconds(pid: int) -> float:
     return total / 1e9
 
 
-def cpu_by_group(stack: DevStack) -> dict[str, float]:
-    groups = {"tollgate": 0.0, "odoo-sim": 0.0}
+def cpu_by_process(stack: DevStack) -> dict[str, float]:
+    """CPU seconds so far of each process, by the stack's name for it; the Odoo simulator's
+    processes (``odoo-*``) are summed as one."""
+    seconds: dict[str, float] = {}
     for name, pid in stack.info.pids.items():
-        group = "odoo-sim" if name.startswith("odoo-") else "tollgate"
-        groups[group] += cpu_seconds(pid)
-    return groups
+        key = "odoo-sim" if name.startswith("odoo-") else name
+        seconds[key] = seconds.get(key, 0.0) + cpu_seconds(pid)
+    return seconds
 
 
 async def run_calls(tenant: TenantEndpoint, count: int) -> float:
@@ -164,6 +167,7 @@ def main() -> None:
         parser.error("--modes: off first, then on and/or file")
     cpu: dict[str, list[float]] = {m: [] for m in modes}
     sim: dict[str, list[float]] = {m: [] for m in modes}
+    by_process: dict[str, dict[str, list[float]]] = {m: {} for m in modes}
     wall: dict[str, list[float]] = {m: [] for m in modes}
     received: dict[str, Received] = {}
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as scope:
@@ -178,11 +182,14 @@ def main() -> None:
         for _ in range(args.rounds):
             for mode in modes:
                 stack = running[mode]
-                before = cpu_by_group(stack)
+                before = cpu_by_process(stack)
                 elapsed = asyncio.run(run_calls(stack.info.tenants[TENANT], args.calls))
-                after = cpu_by_group(stack)
-                cpu[mode].append((after["tollgate"] - before["tollgate"]) / args.calls * 1000)
-                sim[mode].append((after["odoo-sim"] - before["odoo-sim"]) / args.calls * 1000)
+                after = cpu_by_process(stack)
+                per_call = {k: (after[k] - before[k]) / args.calls * 1000 for k in after}
+                for name, value in per_call.items():
+                    by_process[mode].setdefault(name, []).append(value)
+                sim[mode].append(per_call.pop("odoo-sim", 0.0))
+                cpu[mode].append(sum(per_call.values()))
                 wall[mode].append(elapsed / args.calls * 1000)
     # Counted once the stacks have stopped, which flushes the spans still queued for export.
     spans = {mode: len(r.spans()) for mode, r in received.items()}
@@ -195,6 +202,15 @@ def main() -> None:
             f"{statistics.median(sim[mode]):5.2f}  wall {statistics.median(wall[mode]):6.2f}"
             f"{extra}"
         )
+    names = sorted(name for name in by_process["off"] if name != "odoo-sim")
+    print(
+        "median CPU ms/call by process: "
+        + ", ".join(
+            f"{mode} "
+            + " ".join(f"{name}={statistics.median(by_process[mode][name]):.2f}" for name in names)
+            for mode in modes
+        )
+    )
     for mode in modes[1:]:
         total = sum(cpu[mode]) / sum(cpu["off"])
         paired = [on / off for on, off in zip(cpu[mode], cpu["off"], strict=True)]
