@@ -137,19 +137,16 @@ def test_one_trace_from_the_client_through_every_service_to_odoo(observed: Obser
     client_span = observed.calls["allowed"].span_id
     assert {s.service for s in spans} >= {"front", "auth", "policy", "worker"}
 
-    # One HTTP request per MCP message the client sends (discovery, then the call).
-    http = [s for s in spans if s.service == "front" and s.name == "POST /t/{tenant}/mcp"]
-    assert http
-    assert all(s.kind == SERVER for s in http)
-    assert all(s.parent_span_id == client_span for s in http)  # the traceparent header
+    # The front opens no span of its own for the HTTP requests: the client's context (the
+    # traceparent header) is the parent of what runs inside them, token verification first.
+    assert not [s for s in spans if s.name == "POST /t/{tenant}/mcp"]
     verifications = [s for s in spans if s.name == "tollgate.verify_token"]
-    assert len(verifications) == len(http)
-    assert {s.parent_span_id for s in verifications} == {s.span_id for s in http}
+    assert verifications  # one per MCP message the client sends (discovery, then the call)
+    assert all(s.parent_span_id == client_span for s in verifications)
     assert all(s.attributes["tollgate.token.result"] == "ok" for s in verifications)
 
     tool = _one(spans, "front", "tools/call search_records", SERVER)
-    ids = {s.span_id for s in spans}
-    assert tool.parent_span_id not in ids  # parented on the client's span from _meta
+    assert tool.parent_span_id == client_span
     assert tool.attributes["mcp.method.name"] == "tools/call"
     assert tool.attributes["gen_ai.tool.name"] == "search_records"
     assert tool.attributes["tollgate.tenant"] == TENANT
@@ -159,15 +156,13 @@ def test_one_trace_from_the_client_through_every_service_to_odoo(observed: Obser
     assert tool.attributes["tollgate.outcome"] == "success"
     assert tool.attributes["tollgate.record_count"] > 0
 
-    edges = [
-        ("front", "/tollgate.v1.PolicyService/Authorize", "policy"),
-        ("front", "/tollgate.v1.WorkerService/ExecuteTool", "worker"),
-    ]
-    for caller, method, callee in edges:
-        outgoing = _one(spans, caller, method, CLIENT)
-        assert outgoing.parent_span_id == tool.span_id
-        incoming = _one(spans, callee, method, SERVER)
-        assert incoming.parent_span_id == outgoing.span_id
+    # A successful gRPC call has no client span: the callee's server span hangs from the tool.
+    assert not [s for s in spans if s.service == "front" and s.kind == CLIENT]
+    for method, callee in [
+        ("/tollgate.v1.PolicyService/Authorize", "policy"),
+        ("/tollgate.v1.WorkerService/ExecuteTool", "worker"),
+    ]:
+        assert _one(spans, callee, method, SERVER).parent_span_id == tool.span_id
     worker = _one(spans, "worker", "/tollgate.v1.WorkerService/ExecuteTool", SERVER)
     odoo = [s for s in spans if s.service == "worker" and s.kind == CLIENT]
     assert odoo, "no span for the worker's HTTP request to Odoo"
@@ -201,6 +196,11 @@ def test_a_failed_call_is_traced_with_its_error(observed: Observed) -> None:
     assert worker.status_code == 2
     assert worker.attributes["rpc.grpc.status_code"] == 3  # INVALID_ARGUMENT
     assert worker.attributes["tollgate.error.code"] == tool.attributes["tollgate.error.code"]
+    # A failed gRPC call gets a client span, made once the failure is known: it and the
+    # callee's server span are both children of the tool span.
+    outgoing = _one(spans, "front", "/tollgate.v1.WorkerService/ExecuteTool", CLIENT)
+    assert outgoing.status_code == 2
+    assert outgoing.parent_span_id == tool.span_id == worker.parent_span_id
 
 
 def _metric_points(received: Received) -> tuple[dict[str, list[dict[str, str]]], set[str]]:

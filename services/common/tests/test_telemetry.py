@@ -5,6 +5,7 @@ import io
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -77,19 +78,15 @@ async def test_trace_context_crosses_a_real_grpc_hop() -> None:
                 logging.getLogger().removeHandler(handler)
 
     trace_id = root.get_span_context().trace_id
-    [client_call] = [
-        s for s in client_spans.get_finished_spans() if s.kind == trace.SpanKind.CLIENT
-    ]
+    # A call that succeeds has no CLIENT span: the callee's SERVER span hangs from the caller's.
+    assert [s.name for s in client_spans.get_finished_spans()] == ["tools/call"]
     [server_call] = server_spans.get_finished_spans()
-    assert client_call.name == server_call.name == f"/{ECHO_SERVICE}/Say"
-    assert client_call.context.trace_id == server_call.context.trace_id == trace_id
-    assert client_call.parent is not None
-    assert client_call.parent.span_id == root.get_span_context().span_id
+    assert server_call.name == f"/{ECHO_SERVICE}/Say"
+    assert server_call.context.trace_id == trace_id
     assert server_call.parent is not None
-    assert server_call.parent.span_id == client_call.context.span_id
+    assert server_call.parent.span_id == root.get_span_context().span_id
     assert server_call.parent.is_remote
     assert server_call.resource.attributes["service.name"] == "policy"
-    assert client_call.resource.attributes["service.name"] == "front"
     assert seen_in_handler == [trace.format_trace_id(trace_id)]
     lines = [json.loads(x) for x in log_stream.getvalue().splitlines()]
     [line] = [x for x in lines if x["logger"] == "tollgate_policy"]
@@ -352,7 +349,7 @@ async def test_failed_calls_mark_both_spans_with_the_status_and_the_tollgate_cod
         ) as server,
         create_channel(server.address, tracer_provider=client_provider) as channel,
     ):
-        with client_provider.get_tracer("test").start_as_current_span("tools/call"):
+        with client_provider.get_tracer("test").start_as_current_span("tools/call") as root:
             for text in ("invalid", "aborted", "set code", "bug"):
                 with pytest.raises(grpc.aio.AioRpcError):
                     await call_echo(channel, text)
@@ -380,6 +377,40 @@ async def test_failed_calls_mark_both_spans_with_the_status_and_the_tollgate_cod
         (9, None, "ERROR"),
         (13, None, "ERROR"),
     ]
+    # Recorded after the fact, each failed call's CLIENT span still starts before the callee's
+    # SERVER span and ends after it; both hang from the caller's span.
+    clients = [s for s in client_spans.get_finished_spans() if s.kind == trace.SpanKind.CLIENT]
+    servers = server_spans.get_finished_spans()
+    for client, server in zip(clients, servers, strict=True):
+        assert client.name == server.name == f"/{ECHO_SERVICE}/Say"
+        assert client.start_time is not None
+        assert server.start_time is not None
+        assert client.end_time is not None
+        assert server.end_time is not None
+        assert client.start_time < server.start_time
+        assert server.end_time < client.end_time
+        for span in (client, server):
+            assert span.parent is not None
+            assert span.parent.span_id == root.get_span_context().span_id
+
+
+async def test_a_call_nobody_answers_is_a_failed_client_span() -> None:
+    client_provider, client_spans = provider_with_memory("front")
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{unused.getsockname()[1]}"
+    async with create_channel(address, tracer_provider=client_provider) as channel:
+        with (
+            client_provider.get_tracer("test").start_as_current_span("tools/call"),
+            pytest.raises(grpc.aio.AioRpcError) as raised,
+        ):
+            await call_echo(channel, "x", deadline=2)
+    assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
+    [client] = [s for s in client_spans.get_finished_spans() if s.kind == trace.SpanKind.CLIENT]
+    assert client.name == f"/{ECHO_SERVICE}/Say"
+    assert client.status.status_code.name == "ERROR"
+    assert client.attributes is not None
+    assert client.attributes["rpc.grpc.status_code"] == grpc.StatusCode.UNAVAILABLE.value[0]
 
 
 async def test_context_crosses_the_hop_even_with_the_sdk_disabled() -> None:

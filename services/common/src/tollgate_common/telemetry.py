@@ -23,6 +23,7 @@ import gc
 import inspect
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -454,8 +455,15 @@ def server_interceptor(
 
 
 class _TracingClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
-    """A CLIENT span per outgoing unary call, its context (``traceparent``) in the metadata, and
-    the channel's default deadline for a call that sets none (one interceptor, not two)."""
+    """The caller's trace context (``traceparent``) in the metadata of each outgoing unary call,
+    and the channel's default deadline for a call that sets none (one interceptor, not two).
+
+    A call that succeeds gets no CLIENT span: the callee's SERVER span, parented on the caller's
+    span, already shows the hop, and a CLIENT span that only repeats it cost a tenth of all
+    tracing's CPU. A call that fails (a status other than OK, a deadline, no answer) is recorded
+    as a CLIENT span after the fact, from its real start, so a trace shows which hop failed even
+    when the callee never saw the call.
+    """
 
     def __init__(
         self, tracer_provider: trace.TracerProvider | None, default_deadline: float | None
@@ -471,40 +479,51 @@ class _TracingClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     ) -> Any:
         details = client_call_details
         timeout = details.timeout if details.timeout is not None else self._default_deadline
-        if not trace.get_current_span().get_span_context().is_valid:
-            # Outside any trace (background polls, batched audit writes): a CLIENT span would be
-            # a root that only repeats the callee's SERVER span, which starts its own trace.
+        current = trace.get_current_span()
+        if not current.get_span_context().is_valid:
+            # Outside any trace (background polls, batched audit writes): the callee's SERVER
+            # span starts its own.
             return await continuation(_with_timeout(details, timeout), request)
-        # Typed str, but grpc passes bytes (grpc/grpc#31092).
-        raw = cast("str | bytes", details.method)
-        method = raw.decode() if isinstance(raw, bytes) else raw
-        span = self._tracer.start_span(
-            method, kind=SpanKind.CLIENT, attributes=_rpc_attributes(method)
-        )
         metadata = grpc.aio.Metadata(*details.metadata) if details.metadata else grpc.aio.Metadata()
-        propagate.inject(metadata, trace.set_span_in_context(span))
+        # Also for a trace not kept here (or with the SDK off): the callee must know.
+        propagate.inject(metadata)
         outgoing = grpc.aio.ClientCallDetails(
             details.method, timeout, metadata, details.credentials, details.wait_for_ready
         )
-        if not span.is_recording():
+        if not current.is_recording():
             return await continuation(outgoing, request)
+        started = time.time_ns()
         try:
             call = await continuation(outgoing, request)
             code = await call.code()
         except grpc.aio.AioRpcError as error:
-            _mark_failed(span, error.code())
+            self._failed(details, started, error.code(), "")
             raise
         except BaseException as error:
-            span.set_status(StatusCode.ERROR, type(error).__name__)
+            self._failed(details, started, None, type(error).__name__)
             raise
+        if code != grpc.StatusCode.OK:
+            self._failed(details, started, code, "")
+        return call
+
+    def _failed(
+        self,
+        details: grpc.aio.ClientCallDetails,
+        started: int,
+        code: grpc.StatusCode | None,
+        error_type: str,
+    ) -> None:
+        # Typed str, but grpc passes bytes (grpc/grpc#31092).
+        raw = cast("str | bytes", details.method)
+        method = raw.decode() if isinstance(raw, bytes) else raw
+        span = self._tracer.start_span(
+            method, kind=SpanKind.CLIENT, attributes=_rpc_attributes(method), start_time=started
+        )
+        if code is not None:
+            _mark_failed(span, code)
         else:
-            if code == grpc.StatusCode.OK:
-                span.set_attribute(_STATUS_CODE, code.value[0])
-            else:
-                _mark_failed(span, code)
-            return call
-        finally:
-            span.end()
+            span.set_status(StatusCode.ERROR, error_type)
+        span.end()
 
 
 def _with_timeout(
@@ -520,8 +539,9 @@ def _with_timeout(
 def client_interceptors(
     tracer_provider: trace.TracerProvider | None = None, *, default_deadline: float | None = None
 ) -> list[grpc.aio.ClientInterceptor]:
-    """A CLIENT span per outgoing unary call, with ``traceparent`` injected into its metadata;
-    ``default_deadline`` also becomes the timeout of a unary call that sets none."""
+    """The caller's ``traceparent`` in each outgoing unary call's metadata, a CLIENT span for a
+    call that failed; ``default_deadline`` also becomes the timeout of a unary call that sets
+    none."""
     return [_TracingClientInterceptor(tracer_provider, default_deadline)]
 
 
