@@ -1,12 +1,15 @@
-"""A SERVER span around each HTTP request to ``/t/<tenant>/mcp``, continuing the client's trace.
+"""Each HTTP request to ``/t/<tenant>/mcp`` continues the client's trace, or starts one.
 
 The MCP SDK opens its own span per JSON-RPC message (``tools/call search_records``), parented on
-the ``traceparent`` in the request's ``_meta`` when there is one. Token verification runs before
-the SDK sees the request, so this span is what it hangs from. Its parent is the client's
-``traceparent`` header or, when the client only put trace context in ``_meta`` (the SDK client
-does), that one: the body of a POST is read once here and handed on untouched, so everything the
-front does for one request lands in the client's trace. With no tracer provider that records
-(``OTEL_SDK_DISABLED=true``) the request passes straight through.
+the ``traceparent`` in the request's ``_meta`` when there is one, else on the current context.
+Token verification runs before the SDK sees the request, so it needs a parent in the same trace:
+the client's ``traceparent`` header or, when the client only put trace context in ``_meta`` (the
+SDK client does), that one. The body of a POST is read once here and handed on untouched. With
+the client's context the request runs in it and gets no span of its own (it would only repeat
+the MCP span, at a tenth of tracing's cost); without any, a SERVER span for the HTTP request is
+the root that verification and the MCP span hang from. Either way everything the front does for
+a call lands in one trace. With no tracer provider that records (``OTEL_SDK_DISABLED=true``) the
+request passes straight through.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, StatusCode
@@ -55,7 +59,11 @@ def _meta_context(body: bytes) -> Context | None:
     if not isinstance(meta, dict) or not isinstance(meta.get("traceparent"), str):
         return None
     carrier = {k: v for k, v in meta.items() if k in ("traceparent", "tracestate")}
-    context = propagate.extract(carrier)
+    return _valid(propagate.extract(carrier))
+
+
+def _valid(context: Context) -> Context | None:
+    """``context`` when it holds a usable span context (a malformed ``traceparent`` does not)."""
     return context if trace.get_current_span(context).get_span_context().is_valid else None
 
 
@@ -84,13 +92,21 @@ class TracedRequests:
             await self._app(scope, receive, send)
             return
         headers = _headers(scope)
-        context: Context | None = None
-        if "traceparent" in headers:
-            context = propagate.extract(headers)
-        elif scope.get("method") == "POST":
+        context = _valid(propagate.extract(headers)) if "traceparent" in headers else None
+        if context is None and scope.get("method") == "POST":
             messages, body = await _read_body(receive)
             context = _meta_context(body)
             receive = _replay(messages, receive)
+        if context is not None:
+            token = otel_context.attach(context)
+            try:
+                await self._app(scope, receive, send)
+            finally:
+                otel_context.detach(token)
+            return
+        await self._root_span(scope, receive, send)
+
+    async def _root_span(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = str(scope.get("method", "GET"))
         status: dict[str, int] = {}
 
@@ -101,7 +117,6 @@ class TracedRequests:
 
         with _tracer.start_as_current_span(
             f"{method} {ROUTE}",
-            context=context,
             kind=SpanKind.SERVER,
             attributes={"http.request.method": method, "http.route": ROUTE},
         ) as span:
