@@ -94,6 +94,32 @@ async def test_trace_context_crosses_a_real_grpc_hop() -> None:
     assert line["span_id"] == trace.format_span_id(server_call.context.span_id)
 
 
+async def test_each_call_of_a_method_gets_its_own_span_in_its_callers_trace() -> None:
+    # The traced handler is built once per method; every call must still be its own span.
+    server_provider, server_spans = provider_with_memory("policy")
+    client_provider, _ = provider_with_memory("front")
+
+    async def handle(text: str, context: grpc.aio.ServicerContext[Any, Any]) -> str:
+        return text
+
+    async with (
+        running_grpc_server(
+            echo_service(handle), service_names=[ECHO_SERVICE], tracer_provider=server_provider
+        ) as server,
+        create_channel(server.address, tracer_provider=client_provider) as channel,
+    ):
+        roots: list[trace.SpanContext] = []
+        for text in ("a", "b", "c"):
+            with client_provider.get_tracer("test").start_as_current_span("call") as root:
+                await call_echo(channel, text)
+            roots.append(root.get_span_context())
+    calls = server_spans.get_finished_spans()
+    assert [(s.context.trace_id, s.parent.span_id if s.parent else None) for s in calls] == [
+        (r.trace_id, r.span_id) for r in roots
+    ]
+    assert len({s.context.span_id for s in calls}) == 3
+
+
 def test_no_exporter_without_configuration() -> None:
     assert exporter_from_env({}) is None
     assert exporter_from_env({"OTEL_TRACES_EXPORTER": "otlp"}) is None

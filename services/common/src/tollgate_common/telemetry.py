@@ -401,6 +401,9 @@ class _TracingServerInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, tracer_provider: trace.TracerProvider | None) -> None:
         self._tracer = trace.get_tracer(_TRACER_NAME, tracer_provider=tracer_provider)
+        self._handlers: dict[
+            str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]
+        ] = {}
 
     async def intercept_service(
         self,
@@ -415,11 +418,17 @@ class _TracingServerInterceptor(grpc.aio.ServerInterceptor):
             return handler
         if not inspect.iscoroutinefunction(handler.unary_unary):
             return handler
+        # grpc looks the handler up anew for every call; wrapping it once per method spares
+        # each call building a closure and a handler.
+        cached = self._handlers.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
         traced: grpc.RpcMethodHandler[Any, Any] = grpc.unary_unary_rpc_method_handler(
             self._traced(handler.unary_unary, method),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
+        self._handlers[method] = (handler, traced)
         return traced
 
     def _traced(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
