@@ -21,7 +21,9 @@ import httpx
 from tollgate_cli.devstack.plan import DevStackError, ProcessSpec, ReadyCheck
 
 LOG_TAIL_LINES = 12
-STOP_GRACE_SECONDS = 5.0
+# Longer than the front's own graceful shutdown (5 s of draining connections) plus its final
+# span flush: with the two equal, a slow stop was killed before the last spans were written.
+STOP_GRACE_SECONDS = 10.0
 
 
 def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
