@@ -413,22 +413,30 @@ class _TracingServerInterceptor(grpc.aio.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        # grpc looks the handler up anew for every call; deciding and wrapping once per method
+        # spares each call the checks, a closure and a handler.
         method = handler_call_details.method
-        if handler is None or handler.unary_unary is None or not _traced(method):
+        cached = self._handlers.get(method)
+        if cached is None or cached[0] is not handler:
+            cached = (handler, self._wrapped(handler, method))
+            self._handlers[method] = cached
+        return cached[1]
+
+    def _wrapped(
+        self, handler: grpc.RpcMethodHandler[Any, Any], method: str
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        """``handler`` traced, or as it is when it is not a traced unary coroutine."""
+        if handler.unary_unary is None or not _traced(method):
             return handler
         if not inspect.iscoroutinefunction(handler.unary_unary):
             return handler
-        # grpc looks the handler up anew for every call; wrapping it once per method spares
-        # each call building a closure and a handler.
-        cached = self._handlers.get(method)
-        if cached is not None and cached[0] is handler:
-            return cached[1]
         traced: grpc.RpcMethodHandler[Any, Any] = grpc.unary_unary_rpc_method_handler(
             self._traced(handler.unary_unary, method),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
-        self._handlers[method] = (handler, traced)
         return traced
 
     def _traced(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
