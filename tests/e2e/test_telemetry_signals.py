@@ -139,11 +139,20 @@ def test_one_trace_from_the_client_through_every_service_to_odoo(observed: Obser
 
     # The front opens no span of its own for the HTTP requests: the client's context (the
     # traceparent header) is the parent of what runs inside them, token verification first.
+    # The first message asks auth about the new API key (a span, auth's server span under it);
+    # later ones find the answer cached (an event on the tool call's span).
     assert not [s for s in spans if s.name == "POST /t/{tenant}/mcp"]
-    verifications = [s for s in spans if s.name == "tollgate.verify_token"]
-    assert verifications  # one per MCP message the client sends (discovery, then the call)
-    assert all(s.parent_span_id == client_span for s in verifications)
-    assert all(s.attributes["tollgate.token.result"] == "ok" for s in verifications)
+    (verification,) = [s for s in spans if s.name == "tollgate.verify_token"]
+    assert verification.parent_span_id == client_span
+    assert verification.attributes["tollgate.token.source"] == "auth"
+    assert verification.attributes["tollgate.token.result"] == "ok"
+    assert _one(spans, "auth", "/tollgate.v1.AuthService/VerifyToken", SERVER).parent_span_id == (
+        verification.span_id
+    )
+    # One message asked auth; the other found the answer cached, an event on its span.
+    messages = [s for s in spans if s.service == "front" and s.kind == SERVER]
+    assert sorted(s.name for s in messages) == ["tools/call search_records", "tools/list"]
+    assert sorted(tuple(s.events) for s in messages) == [(), ("token.cache_hit",)]
 
     tool = _one(spans, "front", "tools/call search_records", SERVER)
     assert tool.parent_span_id == client_span

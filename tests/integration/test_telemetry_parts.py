@@ -4,6 +4,7 @@ the token-verification span, the front's request span continuing a trace from ``
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, StatusCode, TraceFlags
 from tollgate.v1 import common_pb2, policy_pb2
 from tollgate_cli.trace import TraceNotFound, pick_trace, waterfall
 from tollgate_common import metrics as tollgate_metrics
@@ -152,43 +153,109 @@ async def test_odoo_requests_are_client_spans_with_duration_and_errors(signals: 
 
 
 class _Verifier:
-    def __init__(self) -> None:
-        self.cached = False
+    """Answers from its cache once it asked "auth" (a span it makes) about a token."""
+
+    def __init__(self, tracer: trace.Tracer) -> None:
+        self.known: set[str] = set()
+        self.tracer = tracer
 
     @observe.traced_token_verification
     async def verify(self, token: str, *, tenant: str, resource: str) -> str:
-        if token == "bad":
-            raise TollgateError(ErrorCode.UNAUTHENTICATED, "no")
-        if self.cached:
+        if token in self.known:
             observe.token_answered_by("cache")
+            return "principal"
+        if token == "forged":  # an access token whose signature the front checks itself
+            observe.token_answered_by("local")
+            raise TollgateError(ErrorCode.UNAUTHENTICATED, "bad signature")
+        # The span stands in for the RPC to auth.
+        with observe.asking_auth(), self.tracer.start_as_current_span("VerifyToken"):
+            if token == "bad":
+                raise TollgateError(ErrorCode.UNAUTHENTICATED, "no")
+        self.known.add(token)
         return "principal"
 
 
-async def test_token_verification_span_counts_sources_and_never_records_the_token(
+async def test_token_verification_asking_auth_is_a_span_and_a_cache_hit_an_event(
     signals: Any,
 ) -> None:
-    exporter, reader, _ = signals
-    verifier = _Verifier()
-    await verifier.verify("tok-1", tenant="acme", resource="r")
-    verifier.cached = True
-    await verifier.verify("tok-1", tenant="acme", resource="r")
-    with pytest.raises(TollgateError):
-        await verifier.verify("bad", tenant="acme", resource="r")
-    spans = exporter.get_finished_spans()
-    assert [s.name for s in spans] == ["tollgate.verify_token"] * 3
-    assert [dict(s.attributes or {})["tollgate.token.source"] for s in spans] == [
+    exporter, reader, provider = signals
+    verifier = _Verifier(provider.get_tracer("test"))
+    tool_call = provider.get_tracer("test")
+    with tool_call.start_as_current_span("request"):
+        await verifier.verify("tok-1", tenant="acme", resource="r")
+        await verifier.verify("tok-1", tenant="acme", resource="r")
+        with pytest.raises(TollgateError):
+            await verifier.verify("bad", tenant="acme", resource="r")
+        with pytest.raises(TollgateError):
+            await verifier.verify("forged", tenant="acme", resource="r")
+    spans = {s.name: s for s in exporter.get_finished_spans()}
+    verifications = [s for s in exporter.get_finished_spans() if s.name == "tollgate.verify_token"]
+    # Asked auth twice (one answer, one refusal) and refused one token locally (a span made
+    # after the fact, under the request); the cache hit made no span.
+    assert len(verifications) == 3
+    assert [dict(s.attributes or {})["tollgate.token.source"] for s in verifications] == [
         "auth",
-        "cache",
         "auth",
+        "local",
     ]
-    assert [e.name for e in spans[1].events] == ["token.cache_hit"]
-    assert dict(spans[2].attributes or {})["tollgate.token.result"] == "refused"
-    assert "tok-1" not in repr([dict(s.attributes or {}) for s in spans])
+    assert [dict(s.attributes or {})["tollgate.token.result"] for s in verifications] == [
+        "ok",
+        "refused",
+        "refused",
+    ]
+    assert verifications[2].parent is not None
+    assert verifications[2].parent.span_id == spans["request"].context.span_id
+    started, ended = verifications[2].start_time, verifications[2].end_time
+    assert started is not None
+    assert ended is not None
+    assert started < ended
+    # The network call runs inside the verification span; the hit is an event on the request.
+    rpc = [s for s in exporter.get_finished_spans() if s.name == "VerifyToken"]
+    assert [s.parent.span_id for s in rpc if s.parent] == [
+        s.context.span_id for s in verifications[:2]
+    ]
+    assert [e.name for e in spans["request"].events] == ["token.cache_hit"]
+    assert verifications[1].status.status_code == StatusCode.UNSET  # a refusal is no fault
+    assert "tok-1" not in repr([dict(s.attributes or {}) for s in verifications])
     counted = {
         (p.attributes["result"], p.attributes["source"]): p.value
         for p in _points(reader)["tollgate.token.verifications"]
     }
-    assert counted == {("ok", "auth"): 1, ("ok", "cache"): 1, ("refused", "auth"): 1}
+    assert counted == {
+        ("ok", "auth"): 1,
+        ("ok", "cache"): 1,
+        ("refused", "auth"): 1,
+        ("refused", "local"): 1,
+    }
+
+
+async def test_a_token_hit_in_the_clients_context_is_an_event_on_the_message_span(
+    signals: Any,
+) -> None:
+    exporter, _, provider = signals
+    verifier = _Verifier(provider.get_tracer("test"))
+    verifier.known.add("tok-1")
+    client = SpanContext(0xA1, 0xB2, is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED))
+
+    async def request() -> None:
+        # As the front handles one HTTP request: verification, then the MCP SDK's span with
+        # the front's middleware inside it.
+        with trace.use_span(NonRecordingSpan(client)):
+            await verifier.verify("tok-1", tenant="acme", resource="r")
+            with provider.get_tracer("mcp").start_as_current_span("tools/call search_records"):
+                observe.token_hit_event()
+
+    await asyncio.create_task(request())
+    (tool,) = exporter.get_finished_spans()
+    assert [e.name for e in tool.events] == ["token.cache_hit"]
+
+    # Another request (its own task and context) does not inherit the hit.
+    async def other() -> None:
+        with provider.get_tracer("mcp").start_as_current_span("tools/call other"):
+            observe.token_hit_event()
+
+    await asyncio.create_task(other())
+    assert [s.events for s in exporter.get_finished_spans() if s.name == "tools/call other"] == [()]
 
 
 async def test_the_front_request_continues_a_trace_given_only_in_meta(

@@ -7,13 +7,19 @@ input, so a series count stays bounded. The dashboards and alert rules are check
 `prometheus_series` (tests/observability).
 
 Instruments are created on the API's global meter: before `configure_telemetry` installs a
-provider they are no-ops, afterwards they record. Values recorded inside a sampled span carry it
-as an exemplar (the SDK's default ``trace_based`` exemplar filter), which links a latency bucket
-to a trace in Grafana.
+provider they are no-ops, afterwards they record. Histogram values recorded inside a sampled span
+carry it as an exemplar (the SDK's default ``trace_based`` exemplar filter), which links a latency
+bucket to a trace in Grafana.
+
+Counters are `Tally` objects: counted in a dict in process and read by an observable counter at
+each collection. The SDK's synchronous ``Counter.add`` (attribute copy and hashing, lock, exemplar
+offer) cost a tool call about as much as a span, four times per call, for a number that needs no
+exemplar: the duration histograms of the same calls carry those. The exported series are the same.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -181,50 +187,60 @@ def prometheus_labels(instrument: Instrument) -> tuple[str, ...]:
     return instrument.labels
 
 
+class Tally:
+    """A monotonic counter kept in process: ``add`` is a dict increment under a lock, and the
+    observable counter registered for it reports every label set's running total when the
+    metric reader collects (cumulative, as a synchronous counter's sum would be)."""
+
+    def __init__(self, meter: metrics.Meter, instrument: Instrument) -> None:
+        self._labels = instrument.labels
+        self._counts: dict[tuple[str, ...], int] = {}
+        # The reader collects on its own thread while calls count on the event loop's.
+        self._lock = threading.Lock()
+        meter.create_observable_counter(
+            instrument.name, [self._observe], instrument.unit, instrument.description
+        )
+
+    def add(self, amount: int, *values: str) -> None:
+        """Count ``amount`` for the label values, given in the instrument's label order."""
+        with self._lock:
+            self._counts[values] = self._counts.get(values, 0) + amount
+
+    def _observe(self, _options: CallbackOptions) -> Iterable[Observation]:
+        with self._lock:
+            counts = list(self._counts.items())
+        for values, count in counts:
+            yield Observation(count, dict(zip(self._labels, values, strict=True)))
+
+
 class _Meters:
     """The instruments, created on first use on the global meter provider."""
 
     def __init__(self, provider: metrics.MeterProvider | None = None) -> None:
         meter = metrics.get_meter(METER_NAME, meter_provider=provider)
-        self.tool_calls = meter.create_counter(
-            TOOL_CALLS.name, TOOL_CALLS.unit, TOOL_CALLS.description
-        )
+        self.tool_calls = Tally(meter, TOOL_CALLS)
         self.tool_duration = meter.create_histogram(
             TOOL_DURATION.name,
             TOOL_DURATION.unit,
             TOOL_DURATION.description,
             explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
         )
-        self.decisions = meter.create_counter(
-            POLICY_DECISIONS.name, POLICY_DECISIONS.unit, POLICY_DECISIONS.description
-        )
-        self.rate_limited = meter.create_counter(
-            RATE_LIMITED.name, RATE_LIMITED.unit, RATE_LIMITED.description
-        )
+        self.decisions = Tally(meter, POLICY_DECISIONS)
+        self.rate_limited = Tally(meter, RATE_LIMITED)
         self.approvals_pending = meter.create_up_down_counter(
             APPROVALS_PENDING.name, APPROVALS_PENDING.unit, APPROVALS_PENDING.description
         )
-        self.approvals_decided = meter.create_counter(
-            APPROVALS_DECIDED.name, APPROVALS_DECIDED.unit, APPROVALS_DECIDED.description
-        )
-        self.audit_records = meter.create_counter(
-            AUDIT_RECORDS.name, AUDIT_RECORDS.unit, AUDIT_RECORDS.description
-        )
-        self.audit_dropped = meter.create_counter(
-            AUDIT_DROPPED.name, AUDIT_DROPPED.unit, AUDIT_DROPPED.description
-        )
+        self.approvals_decided = Tally(meter, APPROVALS_DECIDED)
+        self.audit_records = Tally(meter, AUDIT_RECORDS)
+        self.audit_dropped = Tally(meter, AUDIT_DROPPED)
         self.odoo_duration = meter.create_histogram(
             ODOO_DURATION.name,
             ODOO_DURATION.unit,
             ODOO_DURATION.description,
             explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
         )
-        self.odoo_errors = meter.create_counter(
-            ODOO_ERRORS.name, ODOO_ERRORS.unit, ODOO_ERRORS.description
-        )
-        self.verifications = meter.create_counter(
-            TOKEN_VERIFICATIONS.name, TOKEN_VERIFICATIONS.unit, TOKEN_VERIFICATIONS.description
-        )
+        self.odoo_errors = Tally(meter, ODOO_ERRORS)
+        self.verifications = Tally(meter, TOKEN_VERIFICATIONS)
         self._breakers: dict[str, Callable[[], str]] = {}
         meter.create_observable_gauge(
             BREAKER_STATE.name,
@@ -242,24 +258,35 @@ class _Meters:
 
 
 _meters: _Meters | None = None
+_global_meters: _Meters | None = None
+
+
+def _on_global_provider() -> _Meters:
+    # Once per process: a meter keeps the first callback registered under a name, so a second
+    # set of tallies on the same provider would count without ever being reported.
+    global _global_meters
+    if _global_meters is None:
+        _global_meters = _Meters()
+    return _global_meters
 
 
 def meters() -> _Meters:
     global _meters
     if _meters is None:
-        _meters = _Meters()
+        _meters = _on_global_provider()
     return _meters
 
 
 def use_meter_provider(provider: metrics.MeterProvider | None) -> None:
     """Record into ``provider`` from now on (tests and benchmarks; None: the global one)."""
     global _meters
-    _meters = _Meters(provider)
+    _meters = _Meters(provider) if provider is not None else _on_global_provider()
 
 
 __all__ = [
     "INSTRUMENTS",
     "Instrument",
+    "Tally",
     "meters",
     "prometheus_labels",
     "prometheus_series",

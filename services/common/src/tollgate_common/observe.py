@@ -14,8 +14,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Final, ParamSpec, TypeVar
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, StatusCode
 from tollgate.v1 import common_pb2, policy_pb2
@@ -112,10 +114,9 @@ def observe_tool_call(
         if error is not None:
             attributes[ERROR_CODE] = error.value
         span.set_attributes(attributes)
-    labels = {"tenant": tenant, "tool": call.tool, "outcome": word}
     m = meters()
-    m.tool_calls.add(1, labels)
-    m.tool_duration.record(duration, labels)
+    m.tool_calls.add(1, tenant, call.tool, word)
+    m.tool_duration.record(duration, {"tenant": tenant, "tool": call.tool, "outcome": word})
 
 
 def observe_authorization(decision: policy_pb2.AuthorizeResponse) -> None:
@@ -170,81 +171,147 @@ def observe_decision(
             attributes[APPROVAL_ID] = response.approval_id
         span.set_attributes(attributes)
     m = meters()
-    m.decisions.add(1, {"tenant": tenant, "decision": decision, "reason": reason})
+    m.decisions.add(1, tenant, decision, reason)
     if reason == "rate_limited":
-        m.rate_limited.add(1, {"tenant": tenant})
+        m.rate_limited.add(1, tenant)
     if response.approval_id and _approvals.first_time(response.approval_id):
         m.approvals_pending.add(1, {"tenant": tenant})
 
 
 def observe_approval_decided(tenant: str, approval_id: str, approved: bool) -> None:
     m = meters()
-    m.approvals_decided.add(1, {"tenant": tenant, "result": "approved" if approved else "rejected"})
+    m.approvals_decided.add(1, tenant, "approved" if approved else "rejected")
     if _approvals.forget(approval_id):
         m.approvals_pending.add(-1, {"tenant": tenant})
 
 
 def observe_audit_record(request: policy_pb2.RecordOutcomeRequest) -> None:
-    meters().audit_records.add(
-        1, {"tenant": request.principal.tenant, "outcome": outcome_word(request.outcome)}
-    )
+    meters().audit_records.add(1, request.principal.tenant, outcome_word(request.outcome))
 
 
 def observe_audit_dropped(count: int, reason: str) -> None:
     """``count`` outcome records the front gave up on; ``reason`` is one of
     `metrics.AUDIT_DROP_REASONS`."""
-    meters().audit_dropped.add(count, {"reason": reason})
+    meters().audit_dropped.add(count, reason)
 
 
 # -- token verification (front) ------------------------------------------------------------------
-_token_source: ContextVar[list[str] | None] = ContextVar("tollgate_token_source", default=None)
+_VERIFY_SPAN: Final = "tollgate.verify_token"
+
+
+@dataclass
+class _Verification:
+    tenant: str
+    started: int  # time.time_ns(), the span's start when one is made
+    source: str = "auth"
+    span: Span | None = None
+
+
+_verification: ContextVar[_Verification | None] = ContextVar("tollgate_verification", default=None)
+# How this request's token was answered without a network call, for its MCP message's span.
+_token_hit: ContextVar[str | None] = ContextVar("tollgate_token_hit", default=None)
 
 
 def token_answered_by(source: str) -> None:
     """Inside `traced_token_verification`: the answer came from ``source`` ("cache" or "local")
-    without a network call, which is an event on the verification span, not a span of its own."""
-    holder = _token_source.get()
-    if holder is not None:
-        holder.append(source)
-    trace.get_current_span().add_event(f"token.{source}_hit")
+    without asking auth."""
+    verification = _verification.get()
+    if verification is not None:
+        verification.source = source
+
+
+@contextmanager
+def asking_auth() -> Iterator[None]:
+    """Inside `traced_token_verification`: the network call to auth, run in the
+    ``tollgate.verify_token`` span (auth's server span is its child)."""
+    verification = _verification.get()
+    if verification is None:
+        yield
+        return
+    verification.source = "auth"
+    span = _tracer.start_span(
+        _VERIFY_SPAN,
+        kind=SpanKind.INTERNAL,
+        attributes={TENANT: verification.tenant},
+        start_time=verification.started,
+    )
+    verification.span = span
+    with trace.use_span(
+        span, end_on_exit=False, record_exception=False, set_status_on_exception=False
+    ):
+        yield
+
+
+def _note_token_hit(source: str) -> None:
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.add_event(f"token.{source}_hit")
+    else:
+        # The request runs in the client's context, which is not ours to record: the event
+        # waits in this request's context for the MCP message's span (`token_hit_event`).
+        _token_hit.set(source)
+
+
+def token_hit_event() -> None:
+    """On the current span (the MCP SDK's span for a message): the event for this request's
+    token, when it was answered without asking auth and no span of ours could hold it then."""
+    hit = _token_hit.get()
+    if hit is not None:
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.add_event(f"token.{hit}_hit")
 
 
 def traced_token_verification(
     function: Callable[P, Awaitable[R]],
 ) -> Callable[P, Awaitable[R]]:
-    """Wraps ``verify(token, *, tenant, resource)`` in a ``tollgate.verify_token`` span and counts
-    the verification by result and source; the token itself is never recorded."""
+    """Wraps ``verify(token, *, tenant, resource)``: counts every verification by result and
+    source. Asking auth (`asking_auth`), and any refusal or failure, is a
+    ``tollgate.verify_token`` span; an answer from the cache or a local signature check is an
+    event (``token.cache_hit``, ``token.local_hit``), not a span: it took no network call, and a
+    span for it cost a tool call a fifth of all tracing's CPU. The token is never recorded."""
 
     @functools.wraps(function)
     async def verify(*args: P.args, **kwargs: P.kwargs) -> R:
-        tenant = str(kwargs.get("tenant", ""))
-        holder: list[str] = []
-        reset = _token_source.set(holder)
-        result = "ok"
-        with _tracer.start_as_current_span(
-            "tollgate.verify_token",
-            kind=SpanKind.INTERNAL,
-            attributes={TENANT: tenant},
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            try:
-                return await function(*args, **kwargs)
-            except TollgateError as error:
-                result = "refused" if error.code == ErrorCode.UNAUTHENTICATED else "error"
-                span.set_attribute(ERROR_CODE, error.code.value)
-                if result == "error":
-                    span.set_status(StatusCode.ERROR, error.message)
-                raise
-            finally:
-                _token_source.reset(reset)
-                source = holder[-1] if holder else "auth"
-                span.set_attributes({TOKEN_SOURCE: source, TOKEN_RESULT: result})
-                meters().verifications.add(
-                    1, {"tenant": tenant, "result": result, "source": source}
-                )
+        verification = _Verification(str(kwargs.get("tenant", "")), time.time_ns())
+        reset = _verification.set(verification)
+        result, error_code, message = "ok", "", ""
+        try:
+            return await function(*args, **kwargs)
+        except TollgateError as error:
+            result = "refused" if error.code == ErrorCode.UNAUTHENTICATED else "error"
+            error_code, message = error.code.value, error.message
+            raise
+        finally:
+            _verification.reset(reset)
+            _end_verification(verification, result, error_code, message)
 
     return verify
+
+
+def _end_verification(
+    verification: _Verification, result: str, error_code: str, message: str
+) -> None:
+    tenant, source, span = verification.tenant, verification.source, verification.span
+    meters().verifications.add(1, tenant, result, source)
+    if span is None and result == "ok":
+        _note_token_hit(source)
+        return
+    if span is None:
+        # Refused or failed without asking auth: recorded after the fact, from its real start.
+        span = _tracer.start_span(
+            _VERIFY_SPAN,
+            kind=SpanKind.INTERNAL,
+            attributes={TENANT: tenant},
+            start_time=verification.started,
+        )
+    attributes: dict[str, str] = {TOKEN_SOURCE: source, TOKEN_RESULT: result}
+    if error_code:
+        attributes[ERROR_CODE] = error_code
+    span.set_attributes(attributes)
+    if result == "error":
+        span.set_status(StatusCode.ERROR, message)
+    span.end()
 
 
 # -- the worker's HTTP requests to Odoo ----------------------------------------------------------
@@ -257,7 +324,9 @@ def odoo_request_span(tenant: str, method: str, url_path: str, server: str) -> I
     """
     started = time.perf_counter()
     outcome = "ok"
-    with _tracer.start_as_current_span(
+    # Started and made current by hand: `start_as_current_span` stacks three context managers
+    # on every request to Odoo for what is one attach and one detach.
+    span = _tracer.start_span(
         f"{method} {url_path}",
         kind=SpanKind.CLIENT,
         attributes={
@@ -266,22 +335,24 @@ def odoo_request_span(tenant: str, method: str, url_path: str, server: str) -> I
             "url.path": url_path,
             "server.address": server,
         },
-        record_exception=False,
-        set_status_on_exception=False,
-    ) as span:
-        try:
-            yield span
-        except BaseException as error:
-            outcome = "error"
-            kind = type(error).__name__
-            span.set_attribute("error.type", kind)
-            span.set_status(StatusCode.ERROR, kind)
-            meters().odoo_errors.add(1, {"tenant": tenant, "error": _error_kind(error)})
-            raise
-        finally:
-            meters().odoo_duration.record(
-                time.perf_counter() - started, {"tenant": tenant, "outcome": outcome}
-            )
+    )
+    token = otel_context.attach(trace.set_span_in_context(span))
+    try:
+        yield span
+    except BaseException as error:
+        outcome = "error"
+        kind = type(error).__name__
+        span.set_attribute("error.type", kind)
+        span.set_status(StatusCode.ERROR, kind)
+        meters().odoo_errors.add(1, tenant, _error_kind(error))
+        raise
+    finally:
+        # Recorded while the span is current, so the value carries it as an exemplar.
+        meters().odoo_duration.record(
+            time.perf_counter() - started, {"tenant": tenant, "outcome": outcome}
+        )
+        otel_context.detach(token)
+        span.end()
 
 
 def _error_kind(error: BaseException) -> str:
@@ -299,4 +370,4 @@ def odoo_status_error(span: Span, tenant: str, status: int) -> None:
     if status >= 500:
         span.set_attribute("error.type", str(status))
         span.set_status(StatusCode.ERROR)
-        meters().odoo_errors.add(1, {"tenant": tenant, "error": "http_5xx"})
+        meters().odoo_errors.add(1, tenant, "http_5xx")

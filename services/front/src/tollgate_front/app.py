@@ -26,7 +26,7 @@ from tollgate_front.config import Settings
 from tollgate_front.gateway import ToolGateway
 from tollgate_front.oauth_discovery import PRM_PREFIX, ProtectedResourceMetadataEndpoint
 from tollgate_front.policy_gate import ask_for_confirmation
-from tollgate_front.request_tracing import TracedRequests
+from tollgate_front.request_tracing import TracedRequests, note_token_hit
 from tollgate_front.runtime import FrontRuntime
 from tollgate_front.tenant_endpoint import TenantMcpEndpoint, error_response, not_found
 from tollgate_front.token_verifier import AuthTokenVerifier, PrincipalCache
@@ -59,7 +59,7 @@ def build_mcp_server(runtime: FrontRuntime) -> MCPServer[FrontRuntime]:
         instructions=INSTRUCTIONS,
         version=_version(),
         lifespan=lifespan,
-        middleware=[filter_tools_by_policy, ask_for_confirmation],
+        middleware=[note_token_hit, filter_tools_by_policy, ask_for_confirmation],
         tools=build_tools(),
     )
     register_resources_and_prompts(server)

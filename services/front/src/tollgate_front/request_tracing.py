@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from tollgate_common.observe import token_hit_event
 
 _tracer = trace.get_tracer("tollgate.front")
 ROUTE: Final = "/t/{tenant}/mcp"
@@ -136,3 +138,11 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+async def note_token_hit(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """Server middleware, inside the SDK's span for each message: a token this request found in
+    the cache (or checked locally) while running in the client's context shows as an event
+    there (``token.cache_hit``), since verification made no span of its own."""
+    token_hit_event()
+    return await call_next(ctx)

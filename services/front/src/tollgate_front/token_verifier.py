@@ -31,7 +31,7 @@ from tollgate_common.access_tokens import (
     verify_access_token,
 )
 from tollgate_common.errors import ErrorCode, TollgateError, rpc_errors
-from tollgate_common.observe import token_answered_by, traced_token_verification
+from tollgate_common.observe import asking_auth, token_answered_by, traced_token_verification
 from tollgate_common.tenants import TenantRegistry
 
 logger = logging.getLogger(__name__)
@@ -240,16 +240,17 @@ class AuthTokenVerifier:
         if digest is None:
             digest = token_digest(tenant, token)
         if looks_like_access_token(token) and self._fresh() and self.issuer_base is not None:
+            # Said first: a refusal from the local check is the local check's.
+            token_answered_by("local")
             principal = await self._verify_locally(token, digest, tenant=tenant, resource=resource)
             if principal is not None:
-                token_answered_by("local")
                 return principal
         cached = self._cache.get(digest)
         if cached is not None:
             token_answered_by("cache")
             return cached
         request = auth_pb2.VerifyTokenRequest(token=token, tenant=tenant, resource=resource)
-        with rpc_errors("The authentication service"):
+        with asking_auth(), rpc_errors("The authentication service"):
             response = await self._stub.VerifyToken(request, timeout=self._timeout)
         principal = response.principal
         if principal.tenant != tenant:
