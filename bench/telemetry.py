@@ -16,10 +16,12 @@ Modes:
   on    production: parent-based 100 % sampling, OTLP export of spans (BatchSpanProcessor),
         metrics and audit logs; OTEL_TRACES_EXPORTER=otlp, so no dev trace file.
   file  what ``tollgate dev`` does: "on" plus every span appended to the local traces file.
+  untraced  "on" with no span sampled or exported (OTEL_TRACES_SAMPLER=always_off): metrics,
+        audit logs and trace context on every hop stay, so on/untraced is tracing's own share.
 
 Prints per mode the median CPU ms/call with the rounds' range, each process's median share, the
-ratio on/off (over all rounds, and the median and range of the paired rounds' ratios) and spans
-per call received.
+ratio of each mode to off (over all rounds, and the median and range of the paired rounds'
+ratios), on/untraced when both ran, and spans per call received.
 Target (issue 8): on/off <= 1.15. Asserts nothing.
 """
 
@@ -132,6 +134,8 @@ def mode_environment(mode: str, endpoint: str) -> dict[str, str]:
         "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
         "OTEL_TRACES_SAMPLER": "parentbased_always_on",
     }
+    if mode == "untraced":
+        return {**env, "OTEL_TRACES_EXPORTER": "none", "OTEL_TRACES_SAMPLER": "always_off"}
     # "on" names its exporter, which leaves the dev stack's traces file out.
     return {**env, "OTEL_TRACES_EXPORTER": "otlp"} if mode == "on" else env
 
@@ -159,12 +163,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--calls", type=int, default=CALLS, help="calls per round and mode")
     parser.add_argument(
-        "--modes", default="off,on,file", help="comma-separated: off (first), on, file"
+        "--modes",
+        default="off,on,file",
+        help="comma-separated: off (first), on, file, untraced",
     )
     args = parser.parse_args()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if not modes or modes[0] != "off" or not set(modes) <= {"off", "on", "file"}:
-        parser.error("--modes: off first, then on and/or file")
+    if not modes or modes[0] != "off" or not set(modes) <= {"off", "on", "file", "untraced"}:
+        parser.error("--modes: off first, then on, file and/or untraced")
     cpu: dict[str, list[float]] = {m: [] for m in modes}
     sim: dict[str, list[float]] = {m: [] for m in modes}
     by_process: dict[str, dict[str, list[float]]] = {m: {} for m in modes}
@@ -218,6 +224,13 @@ def main() -> None:
             f"{mode}/off: {total:.3f} over all rounds (+{(total - 1) * 100:.1f}%), paired rounds "
             f"median {statistics.median(paired):.3f} ({min(paired):.3f}..{max(paired):.3f})"
             + ("; target <= 1.15" if mode == "on" else "")
+        )
+    if {"on", "untraced"} <= set(modes):
+        total = sum(cpu["on"]) / sum(cpu["untraced"])
+        paired = [on / bare for on, bare in zip(cpu["on"], cpu["untraced"], strict=True)]
+        print(
+            f"on/untraced (tracing's own share): {total:.3f} over all rounds, paired rounds "
+            f"median {statistics.median(paired):.3f} ({min(paired):.3f}..{max(paired):.3f})"
         )
 
 

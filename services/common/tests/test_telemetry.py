@@ -120,6 +120,32 @@ async def test_each_call_of_a_method_gets_its_own_span_in_its_callers_trace() ->
     assert len({s.context.span_id for s in calls}) == 3
 
 
+async def test_calls_from_one_span_and_from_its_child_each_carry_their_own_parent() -> None:
+    # The client reuses the headers it injected for the same context; a new span is a new one.
+    server_provider, server_spans = provider_with_memory("worker")
+    client_provider, _ = provider_with_memory("front")
+
+    async def handle(text: str, context: grpc.aio.ServicerContext[Any, Any]) -> str:
+        return text
+
+    tracer = client_provider.get_tracer("test")
+    async with (
+        running_grpc_server(
+            echo_service(handle), service_names=[ECHO_SERVICE], tracer_provider=server_provider
+        ) as server,
+        create_channel(server.address, tracer_provider=client_provider) as channel,
+    ):
+        with tracer.start_as_current_span("tools/call") as root:
+            await call_echo(channel, "policy")
+            await call_echo(channel, "worker")
+            with tracer.start_as_current_span("retry") as child:
+                await call_echo(channel, "again")
+            await call_echo(channel, "last")
+    parents = [s.parent.span_id if s.parent else None for s in server_spans.get_finished_spans()]
+    root_id, child_id = root.get_span_context().span_id, child.get_span_context().span_id
+    assert parents == [root_id, root_id, child_id, root_id]
+
+
 def test_no_exporter_without_configuration() -> None:
     assert exporter_from_env({}) is None
     assert exporter_from_env({"OTEL_TRACES_EXPORTER": "otlp"}) is None

@@ -221,7 +221,7 @@ class SpanEncoder(_Grouping):
             parts += [_START, struct.pack("<Q", span.start_time)]
         if span.end_time:
             parts += [_END, struct.pack("<Q", span.end_time)]
-        parts.append(self._attributes.encode(9, span.attributes))
+        parts.append(self._attributes.encode(9, _raw_attributes(span)))
         if span.dropped_attributes:
             parts += [_DROPPED_ATTRIBUTES, _varint(span.dropped_attributes)]
         events = span.events
@@ -245,6 +245,13 @@ class SpanEncoder(_Grouping):
         flags = _HAS_IS_REMOTE | (_IS_REMOTE if parent is not None and parent.is_remote else 0)
         parts += [_FLAGS, struct.pack("<I", flags)]
         return b"".join(parts)
+
+
+def _raw_attributes(span: ReadableSpan) -> Mapping[str, Any] | None:
+    """The span's own attribute mapping: ``ReadableSpan.attributes`` wraps it in a read-only
+    proxy, which hides the plain dict `_Attributes.encode` reads and makes every item a call."""
+    raw: Mapping[str, Any] | None = getattr(span, "_attributes", None)
+    return raw if raw is not None else span.attributes
 
 
 class OtlpGrpcSpanExporter(OTLPSpanExporter):

@@ -35,6 +35,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import metrics, propagate, trace
 from opentelemetry._logs import set_logger_provider
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.context import Context
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
@@ -471,6 +472,24 @@ def server_interceptor(
     return _TracingServerInterceptor(tracer_provider)
 
 
+# The last context injected and its headers, shared by every channel's interceptor: the front
+# calls policy and then the worker (two channels) from the same span, and injecting is a pure
+# function of the context.
+_last_injected: tuple[Context, tuple[tuple[str, str], ...]] | None = None
+
+
+def _trace_headers(current: Context) -> tuple[tuple[str, str], ...]:
+    global _last_injected
+    last = _last_injected
+    if last is not None and last[0] is current:
+        return last[1]
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=current)
+    headers = tuple(carrier.items())
+    _last_injected = (current, headers)
+    return headers
+
+
 class _TracingClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     """The caller's trace context (``traceparent``) in the metadata of each outgoing unary call,
     and the channel's default deadline for a call that sets none (one interceptor, not two).
@@ -496,14 +515,20 @@ class _TracingClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     ) -> Any:
         details = client_call_details
         timeout = details.timeout if details.timeout is not None else self._default_deadline
-        current = trace.get_current_span()
+        current_context = otel_context.get_current()
+        current = trace.get_current_span(current_context)
         if not current.get_span_context().is_valid:
             # Outside any trace (background polls, batched audit writes): the callee's SERVER
             # span starts its own.
             return await continuation(_with_timeout(details, timeout), request)
-        metadata = grpc.aio.Metadata(*details.metadata) if details.metadata else grpc.aio.Metadata()
         # Also for a trace not kept here (or with the SDK off): the callee must know.
-        propagate.inject(metadata)
+        headers = _trace_headers(current_context)
+        if details.metadata:
+            metadata = grpc.aio.Metadata(*details.metadata)
+            for key, value in headers:  # the caller's own trace headers give way, as inject's
+                metadata[key] = value
+        else:
+            metadata = grpc.aio.Metadata(*headers)
         outgoing = grpc.aio.ClientCallDetails(
             details.method, timeout, metadata, details.credentials, details.wait_for_ready
         )
