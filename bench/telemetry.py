@@ -218,20 +218,20 @@ def main() -> None:
         )
     )
     for mode in modes[1:]:
-        total = sum(cpu[mode]) / sum(cpu["off"])
-        paired = [on / off for on, off in zip(cpu[mode], cpu["off"], strict=True)]
-        print(
-            f"{mode}/off: {total:.3f} over all rounds (+{(total - 1) * 100:.1f}%), paired rounds "
-            f"median {statistics.median(paired):.3f} ({min(paired):.3f}..{max(paired):.3f})"
-            + ("; target <= 1.15" if mode == "on" else "")
-        )
+        target = "; target <= 1.15" if mode == "on" else ""
+        print(f"{mode}/off: {ratio(cpu[mode], cpu['off'])}{target}")
     if {"on", "untraced"} <= set(modes):
-        total = sum(cpu["on"]) / sum(cpu["untraced"])
-        paired = [on / bare for on, bare in zip(cpu["on"], cpu["untraced"], strict=True)]
-        print(
-            f"on/untraced (tracing's own share): {total:.3f} over all rounds, paired rounds "
-            f"median {statistics.median(paired):.3f} ({min(paired):.3f}..{max(paired):.3f})"
-        )
+        print(f"on/untraced (tracing's own share): {ratio(cpu['on'], cpu['untraced'])}")
+
+
+def ratio(numerator: list[float], denominator: list[float]) -> str:
+    """The ratio over all rounds, and the median and range of the paired rounds' ratios."""
+    total = sum(numerator) / sum(denominator)
+    paired = [a / b for a, b in zip(numerator, denominator, strict=True)]
+    return (
+        f"{total:.3f} over all rounds (+{(total - 1) * 100:.1f}%), paired rounds "
+        f"median {statistics.median(paired):.3f} ({min(paired):.3f}..{max(paired):.3f})"
+    )
 
 
 if __name__ == "__main__":

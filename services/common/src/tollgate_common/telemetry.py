@@ -522,13 +522,9 @@ class _TracingClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
             # span starts its own.
             return await continuation(_with_timeout(details, timeout), request)
         # Also for a trace not kept here (or with the SDK off): the callee must know.
-        headers = _trace_headers(current_context)
-        if details.metadata:
-            metadata = grpc.aio.Metadata(*details.metadata)
-            for key, value in headers:  # the caller's own trace headers give way, as inject's
-                metadata[key] = value
-        else:
-            metadata = grpc.aio.Metadata(*headers)
+        metadata = grpc.aio.Metadata(*details.metadata) if details.metadata else grpc.aio.Metadata()
+        for key, value in _trace_headers(current_context):
+            metadata[key] = value  # replaces a caller's own trace header, as inject does
         outgoing = grpc.aio.ClientCallDetails(
             details.method, timeout, metadata, details.credentials, details.wait_for_ready
         )
