@@ -5,7 +5,8 @@ against telemetry off (``OTEL_SDK_DISABLED=true``), measured in the same run.
 Starts one local stack (`tollgate dev --free-ports`) per mode, side by side, each "on" stack with
 its own OTLP/gRPC receiver inside this process standing in for the collector (the receiver's CPU
 is the collector's, not Tollgate's). After a warm-up, the stacks take turns for ``--rounds``
-rounds (so a busy machine slows them alike): each round sends ``--calls`` sequential
+rounds, each round starting with the next mode in turn (so a busy machine slows them alike and no
+mode always runs right after the same other one): each round sends ``--calls`` sequential
 ``tools/call search_records`` requests (each carrying its own ``traceparent``, as an instrumented
 client does) and reads the CPU time of every thread of front, auth, policy and the worker from
 /proc/<pid>/task/*/schedstat (nanoseconds, not 10 ms clock ticks) before and after. The Odoo
@@ -185,8 +186,11 @@ def main() -> None:
             running[mode] = scope.enter_context(start_stack(mode, endpoint, Path(tmp)))
         for mode in modes:
             asyncio.run(run_calls(running[mode].info.tenants[TENANT], WARMUP))
-        for _ in range(args.rounds):
-            for mode in modes:
+        for round_number in range(args.rounds):
+            # Each round starts with the next mode, so no mode always follows the same other one
+            # (a stack that just ran leaves the caches warm for itself, cold for the next).
+            shift = round_number % len(modes)
+            for mode in modes[shift:] + modes[:shift]:
                 stack = running[mode]
                 before = cpu_by_process(stack)
                 elapsed = asyncio.run(run_calls(stack.info.tenants[TENANT], args.calls))

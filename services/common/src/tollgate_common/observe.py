@@ -99,16 +99,20 @@ def observe_tool_call(
     outcome: policy_pb2.Outcome.ValueType,
     *,
     duration: float,
+    decision: policy_pb2.AuthorizeResponse | None = None,
     error: ErrorCode | None = None,
     record_count: int = 0,
 ) -> None:
-    """The tool call's end: attributes on the current (MCP server) span, count and duration."""
+    """The tool call's end: attributes on the current (MCP server) span, policy's ``decision``
+    among them when there was one, count and duration."""
     word = outcome_word(outcome)
     span = trace.get_current_span()
     if span.is_recording():
         # One set_attributes call: the span takes its lock once, not per attribute.
         attributes = _call_attributes(tenant, call)
         attributes[OUTCOME] = word
+        if decision is not None:
+            attributes.update(_decision_attributes(decision))
         if record_count:
             attributes[RECORD_COUNT] = record_count
         if error is not None:
@@ -116,17 +120,22 @@ def observe_tool_call(
         span.set_attributes(attributes)
     m = meters()
     m.tool_calls.add(1, tenant, call.tool, word)
-    m.tool_duration.record(duration, {"tenant": tenant, "tool": call.tool, "outcome": word})
+    m.tool_duration.record(duration, tenant, call.tool, word)
+
+
+def _decision_attributes(decision: policy_pb2.AuthorizeResponse) -> dict[str, str]:
+    attributes = {DECISION: decision_word(decision.decision), DECISION_ID: decision.decision_id}
+    if decision.reason_code:
+        attributes[REASON] = decision.reason_code
+    return attributes
 
 
 def observe_authorization(decision: policy_pb2.AuthorizeResponse) -> None:
-    """Policy's answer as seen by the caller: on the current span (front)."""
+    """Policy's answer on the current span (front), for a call that ends without
+    `observe_tool_call` (one that waits for the user's confirmation)."""
     span = trace.get_current_span()
     if span.is_recording():
-        attributes = {DECISION: decision_word(decision.decision), DECISION_ID: decision.decision_id}
-        if decision.reason_code:
-            attributes[REASON] = decision.reason_code
-        span.set_attributes(attributes)
+        span.set_attributes(_decision_attributes(decision))
 
 
 # -- policy --------------------------------------------------------------------------------------
@@ -348,9 +357,7 @@ def odoo_request_span(tenant: str, method: str, url_path: str, server: str) -> I
         raise
     finally:
         # Recorded while the span is current, so the value carries it as an exemplar.
-        meters().odoo_duration.record(
-            time.perf_counter() - started, {"tenant": tenant, "outcome": outcome}
-        )
+        meters().odoo_duration.record(time.perf_counter() - started, tenant, outcome)
         otel_context.detach(token)
         span.end()
 

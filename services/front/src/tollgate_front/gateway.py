@@ -73,11 +73,12 @@ class ToolGateway:
             refused = declined(call)
             decision_id = confirmation.decision_id or "declined"
             self._record(
-                caller, call, decision_id, outcome_of(refused), span, started, refused.code
+                caller, call, decision_id, None, outcome_of(refused), span, started, refused.code
             )
             raise refused
         decision = await self._authorize(caller, call, trace_id, confirmation)
         if decision.decision == policy_pb2.DECISION_CONFIRM_REQUIRED:
+            observe_authorization(decision)
             raise ConfirmationRequired(describe_call(call), decision.decision_id)
         if decision.decision != policy_pb2.DECISION_ALLOW:
             refused = refusal(decision, call)
@@ -85,6 +86,7 @@ class ToolGateway:
                 caller,
                 call,
                 decision.decision_id,
+                decision,
                 outcome_of(refused),
                 span,
                 started,
@@ -108,6 +110,7 @@ class ToolGateway:
                 caller,
                 call,
                 decision.decision_id,
+                decision,
                 policy_pb2.OUTCOME_ERROR,
                 span,
                 started,
@@ -118,6 +121,7 @@ class ToolGateway:
             caller,
             call,
             decision.decision_id,
+            decision,
             policy_pb2.OUTCOME_SUCCESS,
             span,
             started,
@@ -158,15 +162,14 @@ class ToolGateway:
         )
         # No decision means no call: a policy service that cannot answer fails the call closed.
         with rpc_errors("The policy service"):
-            decision = await self._backends.policy.Authorize(request, timeout=self._policy_timeout)
-        observe_authorization(decision)
-        return decision
+            return await self._backends.policy.Authorize(request, timeout=self._policy_timeout)
 
     def _record(
         self,
         caller: Caller,
         call: common_pb2.ToolCall,
         decision_id: str,
+        decision: policy_pb2.AuthorizeResponse | None,
         outcome: policy_pb2.Outcome.ValueType,
         span: trace.SpanContext,
         started: float,
@@ -181,6 +184,7 @@ class ToolGateway:
             call,
             outcome,
             duration=duration,
+            decision=decision,
             error=error,
             record_count=record_count,
         )
