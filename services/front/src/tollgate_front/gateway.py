@@ -71,9 +71,15 @@ class ToolGateway:
         if confirmation.answer is False:
             # The user declined in the client: nothing is asked of policy or run.
             refused = declined(call)
-            decision_id = confirmation.decision_id or "declined"
             self._record(
-                caller, call, decision_id, None, outcome_of(refused), span, started, refused.code
+                caller,
+                call,
+                None,
+                outcome_of(refused),
+                span,
+                started,
+                refused.code,
+                decision_id=confirmation.decision_id or "declined",
             )
             raise refused
         decision = await self._authorize(caller, call, trace_id, confirmation)
@@ -85,7 +91,6 @@ class ToolGateway:
             self._record(
                 caller,
                 call,
-                decision.decision_id,
                 decision,
                 outcome_of(refused),
                 span,
@@ -109,7 +114,6 @@ class ToolGateway:
             self._record(
                 caller,
                 call,
-                decision.decision_id,
                 decision,
                 policy_pb2.OUTCOME_ERROR,
                 span,
@@ -120,7 +124,6 @@ class ToolGateway:
         self._record(
             caller,
             call,
-            decision.decision_id,
             decision,
             policy_pb2.OUTCOME_SUCCESS,
             span,
@@ -168,7 +171,6 @@ class ToolGateway:
         self,
         caller: Caller,
         call: common_pb2.ToolCall,
-        decision_id: str,
         decision: policy_pb2.AuthorizeResponse | None,
         outcome: policy_pb2.Outcome.ValueType,
         span: trace.SpanContext,
@@ -176,7 +178,12 @@ class ToolGateway:
         error: ErrorCode | None = None,
         *,
         record_count: int = 0,
+        decision_id: str = "",
     ) -> None:
+        """``decision``: policy's answer, or None for a call policy was not asked about (then
+        ``decision_id`` names the earlier decision it answers)."""
+        if decision is not None:
+            decision_id = decision.decision_id
         # One reading, so the metric and the audit record give the same duration.
         duration = time.perf_counter() - started
         observe_tool_call(
