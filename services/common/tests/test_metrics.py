@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
@@ -33,6 +33,25 @@ class _Meter:
 
     def create_histogram(self, *_args: Any, **_kwargs: Any) -> _Recorder:
         return self.histogram
+
+
+class _DisabledMeter(metrics.NoOpMeter):
+    """The SDK disabled, with the histogram it hands out still watched."""
+
+    def __init__(self) -> None:
+        super().__init__("disabled")
+        self.histogram = _Recorder()
+
+    def create_histogram(self, *_args: Any, **_kwargs: Any) -> Any:
+        return self.histogram
+
+
+async def test_with_the_sdk_disabled_nothing_is_queued() -> None:
+    meter = _DisabledMeter()
+    histogram = DeferredHistogram(meter, ODOO_DURATION)
+    histogram.record(0.25, "acme", "ok")
+    histogram.flush()
+    assert meter.histogram.records == []
 
 
 def test_without_an_event_loop_a_value_is_recorded_at_once() -> None:

@@ -7,9 +7,10 @@ input, so a series count stays bounded. The dashboards and alert rules are check
 `prometheus_series` (tests/observability).
 
 Instruments are created on the API's global meter: before `configure_telemetry` installs a
-provider they are no-ops, afterwards they record. Histogram values recorded inside a sampled span
-carry it as an exemplar (the SDK's default ``trace_based`` exemplar filter), which links a latency
-bucket to a trace in Grafana.
+provider they are no-ops, afterwards they record. With the SDK disabled it puts them on a no-op
+meter, where a counter or histogram drops each value at once. Histogram values recorded inside
+a sampled span carry it as an exemplar (the SDK's default ``trace_based`` exemplar filter),
+which links a latency bucket to a trace in Grafana.
 
 Counters are `Tally` objects: counted in a dict in process and read by an observable counter at
 each collection. The SDK's synchronous ``Counter.add`` (attribute copy and hashing, lock, exemplar
@@ -197,6 +198,11 @@ def prometheus_labels(instrument: Instrument) -> tuple[str, ...]:
     return instrument.labels
 
 
+def _collected(meter: metrics.Meter) -> bool:
+    """False for the API's no-op meter (the SDK disabled): nothing will ever read a value."""
+    return not isinstance(meter, metrics.NoOpMeter)
+
+
 class Tally:
     """A monotonic counter kept in process: ``add`` is a dict increment under a lock, and the
     observable counter registered for it reports every label set's running total when the
@@ -204,6 +210,7 @@ class Tally:
 
     def __init__(self, meter: metrics.Meter, instrument: Instrument) -> None:
         self._labels = instrument.labels
+        self._counting = _collected(meter)
         self._counts: dict[tuple[str, ...], int] = {}
         # The reader collects on its own thread while calls count on the event loop's.
         self._lock = threading.Lock()
@@ -213,6 +220,8 @@ class Tally:
 
     def add(self, amount: int, *values: str) -> None:
         """Count ``amount`` for the label values, given in the instrument's label order."""
+        if not self._counting:
+            return
         with self._lock:
             self._counts[values] = self._counts.get(values, 0) + amount
 
@@ -240,6 +249,7 @@ class DeferredHistogram:
             instrument.description,
             explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
         )
+        self._queueing = _collected(meter)
         self._pending: list[tuple[float, tuple[str, ...], Context]] = []
         # The reader flushes on its own thread while calls queue on the event loop's.
         self._lock = threading.Lock()
@@ -248,6 +258,8 @@ class DeferredHistogram:
     def record(self, value: float, *values: str) -> None:
         """Queue ``value`` for the label values (in the instrument's label order), in the current
         context, so a sampled span there becomes its exemplar."""
+        if not self._queueing:
+            return
         entry = (value, values, otel_context.get_current())
         with self._lock:
             self._pending.append(entry)

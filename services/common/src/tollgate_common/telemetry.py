@@ -57,6 +57,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, Sampler
 from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from tollgate_common import metrics as tollgate_metrics
 from tollgate_common.errors import TollgateError
 from tollgate_common.settings import CONFIG_ERROR_EXIT_STATUS, ConfigurationError
 from tollgate_common.span_file import JsonLinesSpanExporter
@@ -298,6 +299,9 @@ def configure_telemetry(
     # heap). Frozen, those objects are left out of every collection; done with tracing off too.
     gc.freeze()
     if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        # Tollgate's instruments on a no-op meter drop each value at once instead of counting
+        # and queueing it for a collection that never comes; the API's globals stay as they are.
+        tollgate_metrics.use_meter_provider(metrics.NoOpMeterProvider())
         return None
     try:
         tracer_provider = build_tracer_provider(
